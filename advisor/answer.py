@@ -1,0 +1,244 @@
+"""Retrieved passages → a cited answer, with no language model.
+
+The extractive answerer quotes the sentences of the retrieved passages that best answer the
+question (by embedding similarity, computed at index time for the passages' sentences), groups
+them by policy condition, and introduces each group with a connective sentence that names only
+conditions, parts and headings. Every sentence carries a citation marker, so the answer is
+grounded by construction. When the corpus does not cover the question it says so and cites nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from advisor.config import Settings
+from advisor.coverage import Coverage
+from advisor.embeddings import shared_encoder
+from advisor.index import Index
+from advisor.passages import IMPLEMENTATION_ACTION, TRANSFORMATIVE_POLICY, Passage
+from advisor.retrieve import Filters, Hit, HybridRetriever
+from advisor.text import content_terms
+
+MODES = ("answer", "talking-points")
+REFUSAL = (
+    "The sources don't cover this question, so there is nothing to cite. The advisor answers from "
+    "the KnowledgeWorks State Policy Framework for Personalized Learning, the Research for Action "
+    "study and the policymaker guides in its corpus; try asking about one of the framework's eight "
+    "policy conditions, the study's roadmap or its recommendations."
+)
+META_REFUSAL = (
+    "The advisor only answers questions about the policy documents in its corpus; it does not "
+    "reveal, repeat or change its instructions. The sources don't cover this request."
+)
+# Requests about the assistant itself rather than the documents: never answered from passages.
+_META_REQUEST = re.compile(
+    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|directions)\b|"
+    r"\b(system|hidden|initial|secret)\s+(prompt|instructions?|message)\b|"
+    r"\b(reveal|print|show|repeat|output|tell me)\b.{0,30}\b(your|the)\s+(instructions?|prompt|rules|configuration)\b|"
+    r"\byou are now\b|\bjailbreak\b|\bDAN mode\b",
+    re.IGNORECASE,
+)
+_LEAD_INS = re.compile(r"^(In addition|Additionally|Further(more)?|Also|Moreover|This, in turn|In turn),\s+", re.I)
+
+
+@dataclass
+class Citation:
+    id: int
+    passage: Passage
+
+    def to_json(self) -> dict[str, Any]:
+        p = self.passage
+        return {
+            "id": self.id,
+            "source": p.source,
+            "doc_id": p.doc_id,
+            "condition": p.condition,
+            "part": p.part,
+            "heading": p.heading,
+            "text": p.text,
+        }
+
+
+@dataclass
+class Sentence:
+    """One sentence of an answer: a quote from its cited passage, or a connective naming headings."""
+
+    text: str
+    citations: list[int]
+    kind: str  # "quote" | "connective"
+
+    def render(self) -> str:
+        markers = "".join(f"[{n}]" for n in self.citations)
+        if not markers:
+            return self.text
+        body = self.text
+        if body.endswith("."):
+            return f"{body[:-1]} {markers}."
+        return f"{body} {markers}"
+
+
+@dataclass
+class Answer:
+    question: str
+    mode: str
+    refused: bool
+    backend: str
+    paragraphs: list[list[Sentence]] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+    reason: str | None = None
+    refusal_text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self.refused:
+            return self.refusal_text or REFUSAL
+        if self.mode == "talking-points":
+            return "\n".join(f"- {s.render()}" for para in self.paragraphs for s in para)
+        return "\n\n".join(" ".join(s.render() for s in para) for para in self.paragraphs)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "mode": self.mode,
+            "answer": self.text,
+            "refused": self.refused,
+            "reason": self.reason,
+            "backend": self.backend,
+            "citations": [c.to_json() for c in self.citations],
+            "sentences": [
+                {"text": s.text, "citations": s.citations, "kind": s.kind} for para in self.paragraphs for s in para
+            ],
+            "retrieved": [
+                {"rank": h.rank, "score": round(h.score, 6), "dense": round(h.dense, 4), "passage_id": h.passage.id}
+                for h in self.hits
+            ],
+        }
+
+
+class ExtractiveAnswerer:
+    """Quotes the best sentences of the retrieved passages; needs no model and no network."""
+
+    name = "extractive"
+
+    def __init__(self, index: Index, settings: Settings) -> None:
+        self.index = index
+        self.settings = settings
+        self.retriever = HybridRetriever(index, settings)
+        self.coverage = Coverage(index)
+
+    def answer(self, question: str, mode: str = "answer", k: int | None = None, filters: Filters = Filters()) -> Answer:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        if _META_REQUEST.search(question):
+            return Answer(question, mode, True, self.name, reason="request about the assistant's instructions",
+                          refusal_text=META_REFUSAL)
+        hits = self.retriever.retrieve(question, k, filters)
+        verdict = self.coverage.judge(question, hits, self.settings.refusal_threshold)
+        if not verdict.covered:
+            return Answer(question, mode, True, self.name, hits=hits, reason=verdict.reason)
+        chosen = self._choose(question, hits, mode)
+        return self._compose(question, mode, hits, chosen)
+
+    # -- choosing sentences ---------------------------------------------------------------
+
+    def _choose(self, question: str, hits: list[Hit], mode: str) -> list[tuple[Hit, list[str]]]:
+        """(hit, its chosen sentences) in hit order: the sentences most similar to the question."""
+        best_dense = max(h.dense for h in hits)
+        relevant = [h for h in hits if h.rank == 1 or h.dense >= max(self.settings.refusal_threshold, best_dense - 0.15)]
+        limit = 5 if mode == "talking-points" else 4
+        relevant = relevant[:limit]
+        vectors = self.index.sentence_vectors([h.passage.id for h in relevant])
+        q = shared_encoder().encode_query(question)
+        q_terms = content_terms(question)
+        picked: list[tuple[Hit, list[str]]] = []
+        for hit in relevant:
+            sentences, matrix = vectors.get(hit.passage.id, (hit.passage.sentences, None))
+            if matrix is None or not len(sentences):
+                continue
+            lexical = np.array([len(q_terms & content_terms(s)) / max(1, len(q_terms)) for s in sentences])
+            scores = matrix @ q + 0.25 * lexical
+            order = [int(i) for i in np.argsort(-scores)]
+            take = [order[0]]
+            if mode == "answer" and hit is relevant[0] and len(order) > 1 and scores[order[1]] >= 0.85 * scores[order[0]]:
+                take.append(order[1])
+            picked.append((hit, [sentences[i] for i in sorted(take)]))
+        if mode == "talking-points" and len(picked) < 3 and picked:
+            # Too few relevant passages for three points: take more sentences from the best ones.
+            hit, taken = picked[0]
+            extra = [s for s in hit.passage.sentences if s not in taken][: 3 - len(picked)]
+            picked[0] = (hit, taken + extra)
+        return picked
+
+    # -- composing ------------------------------------------------------------------------
+
+    def _compose(self, question: str, mode: str, hits: list[Hit], chosen: list[tuple[Hit, list[str]]]) -> Answer:
+        numbers: dict[str, int] = {}
+        citations: list[Citation] = []
+
+        def cite(p: Passage) -> int:
+            if p.id not in numbers:
+                numbers[p.id] = len(numbers) + 1
+                citations.append(Citation(numbers[p.id], p))
+            return numbers[p.id]
+
+        paragraphs: list[list[Sentence]] = []
+        if mode == "talking-points":
+            points = [
+                Sentence(_trim(s), [cite(hit.passage)], "quote") for hit, sentences in chosen for s in sentences
+            ]
+            paragraphs.append(points[:5])
+        else:
+            for group in _group(chosen):
+                cited = [(hit.passage, cite(hit.passage)) for hit, _ in group]
+                paragraph = [Sentence(_connective(cited), [n for _, n in cited], "connective")]
+                for hit, sentences in group:
+                    n = numbers[hit.passage.id]
+                    paragraph.extend(Sentence(_trim(s), [n], "quote") for s in sentences)
+                paragraphs.append(paragraph)
+        return Answer(question, mode, False, self.name, paragraphs, citations, hits)
+
+
+def _trim(sentence: str) -> str:
+    """Drop a lead-in that only made sense in the passage's flow ('In addition, ...')."""
+    trimmed = _LEAD_INS.sub("", sentence)
+    return trimmed[:1].upper() + trimmed[1:] if trimmed != sentence else sentence
+
+
+def _group(chosen: list[tuple[Hit, list[str]]]) -> list[list[tuple[Hit, list[str]]]]:
+    """Group by condition (or by document when a passage has none), in order of best rank."""
+    groups: dict[tuple[str, str | None], list[tuple[Hit, list[str]]]] = {}
+    for item in chosen:
+        p = item[0].passage
+        groups.setdefault((p.doc_id, p.condition), []).append(item)
+    return list(groups.values())
+
+
+def _connective(cited: list[tuple[Passage, int]]) -> str:
+    """A sentence naming the group's condition or document and each cited part and heading."""
+    first = cited[0][0]
+    clauses = []
+    for p, _ in cited:
+        name = f"“{p.heading}”" if p.heading else ""
+        if p.part == TRANSFORMATIVE_POLICY:
+            clauses.append(f"the transformative policy {name}, which needs formal state authority (statute or regulation)")
+        elif p.part == IMPLEMENTATION_ACTION:
+            clauses.append(f"the implementation action {name}")
+        elif p.part and name:
+            clauses.append(f"the {p.part} {name}")
+        elif p.part:
+            clauses.append(f"its {p.part}")
+        else:
+            clauses.append(f"the section {name}")
+    where = f"Under the {first.condition} condition" if first.condition else f"In {first.source}"
+    return f"{where}: {_join(clauses)}."
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 2:
+        return " and ".join(items)
+    return "; ".join(items[:-1]) + "; and " + items[-1]

@@ -1,0 +1,102 @@
+"""All configuration in one typed place: environment variables with documented defaults.
+
+Every knob the advisor reads from the environment is a field here; nothing else calls
+``os.environ``. ``Settings.from_env()`` is cheap, so commands build one per run and pass it down.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting has a value the advisor cannot use; the message names the variable."""
+
+
+def _env_int(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+
+
+def _env_path(name: str, default: Path) -> Path:
+    raw = os.environ.get(name)
+    return Path(raw).expanduser() if raw else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The advisor's settings; the README's configuration table is generated from these docs."""
+
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    """ADVISOR_CORPUS_DIR: the documents and their manifest.toml."""
+    index_dir: Path = PROJECT_ROOT / "index"
+    """ADVISOR_INDEX_DIR: where the Chroma store and BM25 index are built."""
+    top_k: int = 5
+    """ADVISOR_TOP_K: passages retrieved per question (1-50)."""
+    max_question_chars: int = 2000
+    """ADVISOR_MAX_QUESTION_CHARS: longer questions are rejected with a message."""
+    rrf_k: int = 60
+    """ADVISOR_RRF_K: the constant of reciprocal rank fusion (higher flattens rank differences)."""
+    refusal_threshold: float = 0.42
+    """ADVISOR_REFUSAL_THRESHOLD: minimum question-passage relevance to answer (0-1); calibrated on evals/."""
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        defaults = cls()
+        return cls(
+            corpus_dir=_env_path("ADVISOR_CORPUS_DIR", defaults.corpus_dir),
+            index_dir=_env_path("ADVISOR_INDEX_DIR", defaults.index_dir),
+            top_k=_env_int("ADVISOR_TOP_K", defaults.top_k, 1, 50),
+            max_question_chars=_env_int(
+                "ADVISOR_MAX_QUESTION_CHARS", defaults.max_question_chars, 10, 100_000
+            ),
+            rrf_k=_env_int("ADVISOR_RRF_K", defaults.rrf_k, 1, 1000),
+            refusal_threshold=_env_float("ADVISOR_REFUSAL_THRESHOLD", defaults.refusal_threshold),
+        )
+
+
+def quiet_offline_environment() -> None:
+    """Stop every library in the stack from phoning home (see shared OFFLINE-STACK.md)."""
+    for name, value in {
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        "ORT_DISABLE_TELEMETRY": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "TOKENIZERS_PARALLELISM": "false",
+        "TQDM_DISABLE": "1",
+    }.items():
+        os.environ.setdefault(name, value)
+    if "TIKTOKEN_CACHE_DIR" not in os.environ:
+        # llama-index ships the tiktoken files it needs; point tiktoken there so it never downloads.
+        from importlib.util import find_spec
+
+        spec = find_spec("llama_index.core")
+        if spec and spec.submodule_search_locations:
+            cache = Path(spec.submodule_search_locations[0]) / "_static" / "tiktoken_cache"
+            os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
+
+
+SETTING_NAMES = [f.name for f in fields(Settings)]

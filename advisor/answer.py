@@ -16,12 +16,11 @@ from typing import Any
 import numpy as np
 
 from advisor.config import Settings
-from advisor.coverage import Coverage
+from advisor.coverage import judge
 from advisor.embeddings import shared_encoder
 from advisor.index import Index
 from advisor.passages import IMPLEMENTATION_ACTION, TRANSFORMATIVE_POLICY, Passage
 from advisor.retrieve import Filters, Hit, HybridRetriever
-from advisor.text import content_terms
 
 MODES = ("answer", "talking-points")
 REFUSAL = (
@@ -129,7 +128,6 @@ class ExtractiveAnswerer:
         self.index = index
         self.settings = settings
         self.retriever = HybridRetriever(index, settings)
-        self.coverage = Coverage(index)
 
     def answer(self, question: str, mode: str = "answer", k: int | None = None, filters: Filters = Filters()) -> Answer:
         if mode not in MODES:
@@ -138,40 +136,48 @@ class ExtractiveAnswerer:
             return Answer(question, mode, True, self.name, reason="request about the assistant's instructions",
                           refusal_text=META_REFUSAL)
         hits = self.retriever.retrieve(question, k, filters)
-        verdict = self.coverage.judge(question, hits, self.settings.refusal_threshold)
+        scored = self._score_sentences(question, hits)
+        verdict = judge([scores for _, _, scores in scored], self.settings.refusal_threshold)
         if not verdict.covered:
             return Answer(question, mode, True, self.name, hits=hits, reason=verdict.reason)
-        chosen = self._choose(question, hits, mode)
+        chosen = self._choose(scored, mode, verdict.relevance)
         return self._compose(question, mode, hits, chosen)
 
     # -- choosing sentences ---------------------------------------------------------------
 
-    def _choose(self, question: str, hits: list[Hit], mode: str) -> list[tuple[Hit, list[str]]]:
-        """(hit, its chosen sentences) in hit order: the sentences most similar to the question."""
-        best_dense = max(h.dense for h in hits)
-        relevant = [h for h in hits if h.rank == 1 or h.dense >= max(self.settings.refusal_threshold, best_dense - 0.15)]
-        limit = 5 if mode == "talking-points" else 4
-        relevant = relevant[:limit]
-        vectors = self.index.sentence_vectors([h.passage.id for h in relevant])
+    def _score_sentences(self, question: str, hits: list[Hit]) -> list[tuple[Hit, list[str], np.ndarray]]:
+        """Each hit with its sentences and their cosine similarity to the question."""
+        vectors = self.index.sentence_vectors([h.passage.id for h in hits])
         q = shared_encoder().encode_query(question)
-        q_terms = content_terms(question)
+        out = []
+        for hit in hits:
+            sentences, matrix = vectors.get(hit.passage.id, ([], None))
+            out.append((hit, sentences, matrix @ q if matrix is not None else np.zeros(0)))
+        return out
+
+    def _choose(
+        self, scored: list[tuple[Hit, list[str], np.ndarray]], mode: str, relevance: float
+    ) -> list[tuple[Hit, list[str]]]:
+        """(hit, chosen sentences) in hit order: each relevant passage's sentences closest to the question."""
+        floor = max(self.settings.refusal_threshold, relevance - 0.2)
+        limit = 5 if mode == "talking-points" else 4
         picked: list[tuple[Hit, list[str]]] = []
-        for hit in relevant:
-            sentences, matrix = vectors.get(hit.passage.id, (hit.passage.sentences, None))
-            if matrix is None or not len(sentences):
+        for hit, sentences, similarity in scored:
+            usable = [i for i, text in enumerate(sentences) if not text.endswith((":", "?"))]
+            if not usable or similarity[usable].max() < floor:
                 continue
-            lexical = np.array([len(q_terms & content_terms(s)) / max(1, len(q_terms)) for s in sentences])
-            scores = matrix @ q + 0.25 * lexical
-            order = [int(i) for i in np.argsort(-scores)]
+            order = sorted(usable, key=lambda i: -similarity[i])
             take = [order[0]]
-            if mode == "answer" and hit is relevant[0] and len(order) > 1 and scores[order[1]] >= 0.85 * scores[order[0]]:
-                take.append(order[1])
+            if mode == "answer" and not picked and len(order) > 1 and similarity[order[1]] >= floor:
+                take.append(order[1])  # the best passage may give two sentences
             picked.append((hit, [sentences[i] for i in sorted(take)]))
-        if mode == "talking-points" and len(picked) < 3 and picked:
-            # Too few relevant passages for three points: take more sentences from the best ones.
+            if len(picked) == limit:
+                break
+        if mode == "talking-points" and 0 < len(picked) < 3:
+            # Too few relevant passages for three points: take more sentences from the best one.
             hit, taken = picked[0]
-            extra = [s for s in hit.passage.sentences if s not in taken][: 3 - len(picked)]
-            picked[0] = (hit, taken + extra)
+            extra = [x for x in hit.passage.sentences if x not in taken and not x.endswith((":", "?"))]
+            picked[0] = (hit, taken + extra[: 3 - len(picked)])
         return picked
 
     # -- composing ------------------------------------------------------------------------

@@ -57,10 +57,12 @@ class Settings:
     """ADVISOR_TOP_K: passages retrieved per question (1-50)."""
     max_question_chars: int = 2000
     """ADVISOR_MAX_QUESTION_CHARS: longer questions are rejected with a message."""
-    rrf_k: int = 60
-    """ADVISOR_RRF_K: the constant of reciprocal rank fusion (higher flattens rank differences)."""
-    refusal_threshold: float = 0.42
-    """ADVISOR_REFUSAL_THRESHOLD: minimum question-passage relevance to answer (0-1); calibrated on evals/."""
+    bm25_weight: float = 0.1
+    """ADVISOR_BM25_WEIGHT: share of BM25 (normalised) in the fused retrieval score (0-1)."""
+    sentence_weight: float = 0.5
+    """ADVISOR_SENTENCE_WEIGHT: share of best-sentence similarity within the dense part (0-1)."""
+    refusal_threshold: float = 0.44
+    """ADVISOR_REFUSAL_THRESHOLD: answer only when a retrieved sentence is this similar to the question (cosine); calibrated on evals/ dev."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -72,7 +74,8 @@ class Settings:
             max_question_chars=_env_int(
                 "ADVISOR_MAX_QUESTION_CHARS", defaults.max_question_chars, 10, 100_000
             ),
-            rrf_k=_env_int("ADVISOR_RRF_K", defaults.rrf_k, 1, 1000),
+            bm25_weight=_env_float("ADVISOR_BM25_WEIGHT", defaults.bm25_weight),
+            sentence_weight=_env_float("ADVISOR_SENTENCE_WEIGHT", defaults.sentence_weight),
             refusal_threshold=_env_float("ADVISOR_REFUSAL_THRESHOLD", defaults.refusal_threshold),
         )
 

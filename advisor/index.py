@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from advisor import corpus, passages, text
 from advisor.config import Settings
 from advisor.corpus import MANIFEST_NAME, load_documents
 from advisor.embeddings import MODEL_NAME, MiniLMEmbedding, shared_encoder
 from advisor.errors import DocumentError, UserError
-from advisor import corpus, passages, text
 from advisor.passages import Passage, parse_document
 
 PARSER_MODULES = (corpus, passages, text)
@@ -29,7 +29,6 @@ PARSER_MODULES = (corpus, passages, text)
 PASSAGES = "passages"
 SENTENCES = "passage_sentences"
 STATE_FILE = "state.json"
-VOCABULARY_FILE = "vocabulary.npz"
 log = logging.getLogger(__name__)
 
 
@@ -113,7 +112,7 @@ def _node(passage: Passage) -> Any:
 
 def sync_index(settings: Settings, rebuild: bool = False) -> SyncReport:
     """Bring index/ in line with corpus/, embedding only passages it does not have yet."""
-    from llama_index.core import StorageContext, VectorStoreIndex
+    from llama_index.core import VectorStoreIndex
     from llama_index.retrievers.bm25 import BM25Retriever
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -147,9 +146,7 @@ def sync_index(settings: Settings, rebuild: bool = False) -> SyncReport:
         retriever = BM25Retriever.from_defaults(nodes=[_node(p) for p in passages], similarity_top_k=10)
         if bm25_dir.exists():
             shutil.rmtree(bm25_dir)
-        retriever.persist(str(bm25_dir))
-    if new or stale or not (settings.index_dir / VOCABULARY_FILE).exists():
-        _save_vocabulary(settings.index_dir / VOCABULARY_FILE, passages)
+        retriever.persist(str(bm25_dir), show_progress=False)
     state = {"fingerprint": fingerprint, "passages": len(passages), "built_at": time.time(), "model": MODEL_NAME}
     (settings.index_dir / STATE_FILE).write_text(json.dumps(state, indent=2), encoding="utf-8")
     return SyncReport(
@@ -170,21 +167,12 @@ def _add_sentences(collection: Any, passages: list[Passage]) -> None:
         for i, sentence in enumerate(p.sentences):
             ids.append(f"{p.id}-{i}")
             docs.append(sentence)
-            metas.append({"passage_id": p.id, "position": i})
+            # The passage's filterable metadata too, so sentence search honours the same filters.
+            metas.append({"passage_id": p.id, "position": i} | {k: v for k, v in p.metadata().items() if k in ("doc", "condition", "part")})
     vectors = shared_encoder().encode(docs)
     for start in range(0, len(ids), 1000):
         end = start + 1000
         collection.add(ids=ids[start:end], documents=docs[start:end], metadatas=metas[start:end], embeddings=vectors[start:end])
-
-
-def _save_vocabulary(path: Path, passages: list[Passage]) -> None:
-    """The corpus's content words and their vectors, for the refusal check's concept coverage."""
-    import numpy as np
-
-    from advisor.text import STOPWORDS, words
-
-    vocab = sorted({w for p in passages for w in words(p.text) if len(w) > 2 and w not in STOPWORDS and not w.isdigit()})
-    np.savez(path, words=np.array(vocab), vectors=shared_encoder().encode(vocab))
 
 
 class Index:
@@ -204,7 +192,6 @@ class Index:
         )
         self.bm25 = BM25Retriever.from_persist_dir(str(settings.index_dir / "bm25")).bm25
         got = self.collection.get(include=["documents", "metadatas"])
-        self._vocabulary: tuple[list[str], Any] | None = None
         self.passages: dict[str, Passage] = {
             pid: _passage_from(text, meta) for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"])
         }
@@ -224,15 +211,6 @@ class Index:
             rows.sort(key=lambda r: r[0])
             out[pid] = ([r[1] for r in rows], np.array([r[2] for r in rows], dtype=np.float32))
         return out
-
-    def vocabulary(self) -> tuple[list[str], Any]:
-        """(corpus content words, their unit vectors), loaded on first use."""
-        if self._vocabulary is None:
-            import numpy as np
-
-            with np.load(self.settings.index_dir / VOCABULARY_FILE) as data:
-                self._vocabulary = (data["words"].tolist(), data["vectors"])
-        return self._vocabulary
 
     @property
     def conditions(self) -> list[str]:
@@ -259,7 +237,7 @@ def _passage_from(text: str, meta: dict) -> Passage:
 
 def index_is_current(settings: Settings) -> bool:
     state_path = settings.index_dir / STATE_FILE
-    needed = [state_path, settings.index_dir / "bm25", settings.index_dir / VOCABULARY_FILE]
+    needed = [state_path, settings.index_dir / "bm25"]
     if not all(path.exists() for path in needed):
         return False
     try:

@@ -22,7 +22,7 @@ from advisor.corpus import Document, read_lines
 from advisor.text import clean_line, split_sentences
 
 MAX_PASSAGE_CHARS = 1200
-SCHEMA_VERSION = 2  # bump when the stored metadata changes shape
+SCHEMA_VERSION = 3  # bump when the stored metadata changes shape
 
 # Parts of a document a passage can be; shown in citations and usable as a filter.
 OVERVIEW = "overview"
@@ -89,7 +89,7 @@ RawPassage = tuple[str | None, str | None, str | None, str]  # condition, part, 
 
 _TERMINAL = re.compile(r"[.!?…;,]$|[.!?…][\"”’)]$")
 _BULLET = re.compile(r"^\s*(?:[-*•●»]|\d+[.)])\s+")
-_SMALL_WORDS = frozenset("a an the and or for of in to on with at by from as that vs".split())
+_SMALL_WORDS = frozenset(["a", "an", "the", "and", "or", "for", "of", "in", "to", "on", "with", "at", "by", "from", "as", "that", "vs"])
 
 
 def _looks_like_heading(line: str) -> bool:

@@ -1,8 +1,11 @@
-"""Hybrid retrieval: dense (Chroma, via llama-index) and BM25 ranked lists, fused by reciprocal rank.
+"""Hybrid retrieval: passage and sentence embeddings (Chroma) and BM25, fused by weighted score.
 
-Reciprocal rank fusion was chosen by measurement on evals/ (see README, "Retrieval"): it beat
-score-weighted fusion and either retriever alone. Each hit keeps its dense cosine similarity,
-which the answerer uses to decide whether the corpus covers the question at all.
+    score = (1 - w_bm25) * ((1 - w_sent) * passage cosine + w_sent * best sentence cosine)
+            + w_bm25 * BM25 / best BM25 of the question
+
+Chosen by measurement on the dev split of evals/ (README, "Retrieval"): it beat reciprocal
+rank fusion of the same lists, and either retriever alone; the best-sentence term helps because
+a policy paragraph is often answered by one of its sentences.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ class Filters:
 class Hit:
     passage: Passage
     score: float  # fused score
-    dense: float  # cosine similarity of question and passage (0 when dense did not find it)
+    dense: float  # cosine similarity of question and passage (0 when not among the candidates)
+    sentence: float  # best cosine similarity of question and one of the passage's sentences
     bm25: float  # BM25 score (0 when BM25 did not find it)
     rank: int
 
@@ -86,15 +90,6 @@ def _metadata_filters(filters: Filters) -> Any:
     return MetadataFilters(filters=clauses, condition=FilterCondition.AND) if clauses else None
 
 
-def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> list[tuple[str, float]]:
-    """Cormack et al. (2009): score(d) = Σ over rankings of 1 / (k + rank of d), rank from 1."""
-    scores: dict[str, float] = {}
-    for ranking in rankings:
-        for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
-    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
 class HybridRetriever:
     """Dense + BM25 over one opened index; build once, call ``retrieve`` per question."""
 
@@ -121,16 +116,51 @@ class HybridRetriever:
             return []
         return [(r.node.node_id, float(r.score)) for r in retriever.retrieve(question) if r.score and r.score > 0]
 
+    def sentences(self, question: str, filters: Filters, n: int = 4 * CANDIDATES) -> dict[str, float]:
+        """passage id → best cosine similarity of one of its sentences, over the n nearest sentences."""
+        from advisor.embeddings import shared_encoder
+
+        where = _where(filters)
+        got = self.index.sentences.query(
+            query_embeddings=[shared_encoder().encode_query(question)],
+            n_results=min(n, self.index.sentences.count()),
+            where=where,
+            include=["metadatas", "distances"],
+        )
+        best: dict[str, float] = {}
+        for meta, distance in zip(got["metadatas"][0], got["distances"][0]):
+            pid = meta["passage_id"]
+            best[pid] = max(best.get(pid, -1.0), 1.0 - distance)
+        return best
+
     def retrieve(self, question: str, k: int | None = None, filters: Filters = Filters()) -> list[Hit]:
         k = k or self.settings.top_k
         if not 1 <= k <= 50:
             raise UserError(f"k must be between 1 and 50, not {k}.")
-        dense = self.dense(question, filters)
-        sparse = self.sparse(question, filters)
-        dense_scores, sparse_scores = dict(dense), dict(sparse)
-        fused = reciprocal_rank_fusion([[pid for pid, _ in dense], [pid for pid, _ in sparse]], self.settings.rrf_k)
-        hits = []
-        for rank, (pid, score) in enumerate(fused[:k], start=1):
-            passage = self.index.passages[pid]
-            hits.append(Hit(passage, score, dense_scores.get(pid, 0.0), sparse_scores.get(pid, 0.0), rank))
-        return hits
+        dense = dict(self.dense(question, filters))
+        sentence = self.sentences(question, filters)
+        sparse = dict(self.sparse(question, filters))
+        top_bm25 = max(sparse.values(), default=0.0) or 1.0
+        w_bm25, w_sent = self.settings.bm25_weight, self.settings.sentence_weight
+        fused = {
+            pid: (1 - w_bm25) * ((1 - w_sent) * dense.get(pid, 0.0) + w_sent * sentence.get(pid, 0.0))
+            + w_bm25 * sparse.get(pid, 0.0) / top_bm25
+            for pid in dense.keys() | sentence.keys() | sparse.keys()
+        }
+        ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        return [
+            Hit(self.index.passages[pid], score, dense.get(pid, 0.0), sentence.get(pid, 0.0), sparse.get(pid, 0.0), rank)
+            for rank, (pid, score) in enumerate(ranked, start=1)
+        ]
+
+
+def _where(filters: Filters) -> dict | None:
+    """The same filters as a Chroma where clause, for the sentence collection."""
+    clauses = [
+        {key: {"$in": list(values)}}
+        for key, values in (("condition", filters.conditions), ("doc", filters.sources), ("part", filters.parts))
+        if values
+    ]
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -67,24 +67,7 @@ _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 # Function words and the corpus's ubiquitous vocabulary carry no signal for "does this passage
 # say what the question asks"; they are left out of overlap scores.
 STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further
-    had has have having he her here hers herself him himself his how i if in into is it its itself
-    just me more most my myself no nor not now of off on once only or other our ours ourselves out
-    over own same she should so some such than that the their theirs them themselves then there
-    these they this those through to too under until up very was we were what when where which
-    while who whom why will with would you your yours yourself yourselves us also may might must
-    shall get gets got let lets want wants need needs like tell say says said give make way ways
-    thing things stuff kind kinds lot lots really please""".split()
-)
-
-
-# Words any question to this advisor may use without naming a topic of its own.
-GENERIC_WORDS = frozenset(
-    """state states policy policies school schools student students education educational district
-    districts framework frameworks legislature legislator legislators lawmaker lawmakers law laws bill
-    bills staff hearing talking points point document documents source sources research report says
-    recommend recommendation recommendations k12 kid kids our""".split()
+    ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "us", "also", "may", "might", "must", "shall", "get", "gets", "got", "let", "lets", "want", "wants", "need", "needs", "like", "tell", "say", "says", "said", "give", "make", "way", "ways", "thing", "things", "stuff", "kind", "kinds", "lot", "lots", "really", "please"]
 )
 
 

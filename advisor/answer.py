@@ -133,8 +133,14 @@ class ExtractiveAnswerer:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         if _META_REQUEST.search(question):
-            return Answer(question, mode, True, self.name, reason="request about the assistant's instructions",
-                          refusal_text=META_REFUSAL)
+            return Answer(
+                question,
+                mode,
+                True,
+                self.name,
+                reason="request about the assistant's instructions",
+                refusal_text=META_REFUSAL,
+            )
         hits = self.retriever.retrieve(question, k, filters)
         scored = self._score_sentences(question, hits)
         verdict = judge([scores for _, _, scores in scored], self.settings.refusal_threshold)
@@ -194,9 +200,7 @@ class ExtractiveAnswerer:
 
         paragraphs: list[list[Sentence]] = []
         if mode == "talking-points":
-            points = [
-                Sentence(_trim(s), [cite(hit.passage)], "quote") for hit, sentences in chosen for s in sentences
-            ]
+            points = [Sentence(_trim(s), [cite(hit.passage)], "quote") for hit, sentences in chosen for s in sentences]
             paragraphs.append(points[:5])
         else:
             for group in _group(chosen):
@@ -231,7 +235,9 @@ def _connective(cited: list[tuple[Passage, int]]) -> str:
     for p, _ in cited:
         name = f"“{p.heading}”" if p.heading else ""
         if p.part == TRANSFORMATIVE_POLICY:
-            clauses.append(f"the transformative policy {name}, which needs formal state authority (statute or regulation)")
+            clauses.append(
+                f"the transformative policy {name}, which needs formal state authority (statute or regulation)"
+            )
         elif p.part == IMPLEMENTATION_ACTION:
             clauses.append(f"the implementation action {name}")
         elif p.part and name:

@@ -45,20 +45,43 @@ def _parser() -> argparse.ArgumentParser:
 
     def question_args(p: argparse.ArgumentParser, what: str) -> None:
         p.add_argument("question", nargs="?", help="the question (quote it)")
-        p.add_argument("--file", type=Path, help=f"{what} every line of FILE (blank lines skipped); with --json prints JSON Lines")
+        p.add_argument(
+            "--file", type=Path, help=f"{what} every line of FILE (blank lines skipped); with --json prints JSON Lines"
+        )
         p.add_argument("--k", type=int, default=None, help="passages to retrieve, 1-50 (default 5, ADVISOR_TOP_K)")
-        p.add_argument("--condition", action="append", default=[], metavar="NAME",
-                       help="only passages of this policy condition (repeatable; case and plural forgiven)")
-        p.add_argument("--source", action="append", default=[], metavar="DOC",
-                       help="only passages of this document (id or title; repeatable)")
-        p.add_argument("--part", action="append", default=[], metavar="PART",
-                       help="only passages of this part, e.g. 'transformative policy' (repeatable)")
+        p.add_argument(
+            "--condition",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="only passages of this policy condition (repeatable; case and plural forgiven)",
+        )
+        p.add_argument(
+            "--source",
+            action="append",
+            default=[],
+            metavar="DOC",
+            help="only passages of this document (id or title; repeatable)",
+        )
+        p.add_argument(
+            "--part",
+            action="append",
+            default=[],
+            metavar="PART",
+            help="only passages of this part, e.g. 'transformative policy' (repeatable)",
+        )
         p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
-    p = sub.add_parser("ask", help="answer a question with citations", description="Answer a question, citing the passages used.")
+    p = sub.add_parser(
+        "ask", help="answer a question with citations", description="Answer a question, citing the passages used."
+    )
     question_args(p, "answer")
-    p.add_argument("--mode", choices=["answer", "talking-points"], default="answer",
-                   help="a short cited answer, or 3-5 cited talking points for an advocate")
+    p.add_argument(
+        "--mode",
+        choices=["answer", "talking-points"],
+        default="answer",
+        help="a short cited answer, or 3-5 cited talking points for an advocate",
+    )
 
     p = sub.add_parser("retrieve", help="show the passages retrieved for a question")
     question_args(p, "retrieve for")
@@ -137,8 +160,12 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    return _run_batch(args, settings, lambda session, q, filters: session.answerer.answer(
-        q, mode=args.mode, k=args.k, filters=filters), format_answer)
+    return _run_batch(
+        args,
+        settings,
+        lambda session, q, filters: session.answerer.answer(q, mode=args.mode, k=args.k, filters=filters),
+        format_answer,
+    )
 
 
 def cmd_retrieve(args: argparse.Namespace, settings: Settings) -> int:
@@ -189,15 +216,25 @@ def format_answer(answer, as_json: bool) -> str:
 def format_hits(result, as_json: bool) -> str:
     question, hits = result
     if as_json:
-        return json.dumps({
-            "question": question,
-            "results": [
-                {"rank": h.rank, "score": round(h.score, 6), "source": h.passage.source, "doc_id": h.passage.doc_id,
-                 "condition": h.passage.condition, "part": h.passage.part, "heading": h.passage.heading,
-                 "text": h.passage.text}
-                for h in hits
-            ],
-        }, ensure_ascii=False)
+        return json.dumps(
+            {
+                "question": question,
+                "results": [
+                    {
+                        "rank": h.rank,
+                        "score": round(h.score, 6),
+                        "source": h.passage.source,
+                        "doc_id": h.passage.doc_id,
+                        "condition": h.passage.condition,
+                        "part": h.passage.part,
+                        "heading": h.passage.heading,
+                        "text": h.passage.text,
+                    }
+                    for h in hits
+                ],
+            },
+            ensure_ascii=False,
+        )
     lines = [f"Passages for: {question}", ""]
     for h in hits:
         lines.append(_describe(h.rank, h.passage) + f"  (score {h.score:.3f})")
@@ -247,7 +284,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     session = Session(settings)
     questions = load_questions()
-    for split in (["dev", "heldout"] if args.split == "all" else [args.split]):
+    for split in ["dev", "heldout"] if args.split == "all" else [args.split]:
         lines = evaluate(session.answerer, questions, split).lines()
         print("\n".join(line for line in lines if args.misses or not line.startswith("  miss")))
     return 0

@@ -62,7 +62,7 @@ class Settings:
     sentence_weight: float = 0.5
     """ADVISOR_SENTENCE_WEIGHT: share of best-sentence similarity within the dense part (0-1)."""
     refusal_threshold: float = 0.44
-    """ADVISOR_REFUSAL_THRESHOLD: answer only when a retrieved sentence is this similar to the question (cosine); calibrated on evals/ dev."""
+    """ADVISOR_REFUSAL_THRESHOLD: answer only if a retrieved sentence is this similar (cosine); set on evals/ dev."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -71,9 +71,7 @@ class Settings:
             corpus_dir=_env_path("ADVISOR_CORPUS_DIR", defaults.corpus_dir),
             index_dir=_env_path("ADVISOR_INDEX_DIR", defaults.index_dir),
             top_k=_env_int("ADVISOR_TOP_K", defaults.top_k, 1, 50),
-            max_question_chars=_env_int(
-                "ADVISOR_MAX_QUESTION_CHARS", defaults.max_question_chars, 10, 100_000
-            ),
+            max_question_chars=_env_int("ADVISOR_MAX_QUESTION_CHARS", defaults.max_question_chars, 10, 100_000),
             bm25_weight=_env_float("ADVISOR_BM25_WEIGHT", defaults.bm25_weight),
             sentence_weight=_env_float("ADVISOR_SENTENCE_WEIGHT", defaults.sentence_weight),
             refusal_threshold=_env_float("ADVISOR_REFUSAL_THRESHOLD", defaults.refusal_threshold),

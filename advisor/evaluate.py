@@ -34,7 +34,9 @@ def load_questions(path: Path = QUESTIONS) -> list[EvalQuestion]:
         if line.strip():
             d = json.loads(line)
             out.append(
-                EvalQuestion(d["id"], d["question"], d["split"], d["out_of_scope"], tuple(d["gold_quotes"]), d.get("condition"))
+                EvalQuestion(
+                    d["id"], d["question"], d["split"], d["out_of_scope"], tuple(d["gold_quotes"]), d.get("condition")
+                )
             )
     return out
 

@@ -168,11 +168,16 @@ def _add_sentences(collection: Any, passages: list[Passage]) -> None:
             ids.append(f"{p.id}-{i}")
             docs.append(sentence)
             # The passage's filterable metadata too, so sentence search honours the same filters.
-            metas.append({"passage_id": p.id, "position": i} | {k: v for k, v in p.metadata().items() if k in ("doc", "condition", "part")})
+            metas.append(
+                {"passage_id": p.id, "position": i}
+                | {k: v for k, v in p.metadata().items() if k in ("doc", "condition", "part")}
+            )
     vectors = shared_encoder().encode(docs)
     for start in range(0, len(ids), 1000):
         end = start + 1000
-        collection.add(ids=ids[start:end], documents=docs[start:end], metadatas=metas[start:end], embeddings=vectors[start:end])
+        collection.add(
+            ids=ids[start:end], documents=docs[start:end], metadatas=metas[start:end], embeddings=vectors[start:end]
+        )
 
 
 class Index:
@@ -204,8 +209,8 @@ class Index:
             where={"passage_id": {"$in": passage_ids}}, include=["documents", "metadatas", "embeddings"]
         )
         grouped: dict[str, list[tuple[int, str, Any]]] = {}
-        for text, meta, vector in zip(got["documents"], got["metadatas"], got["embeddings"]):
-            grouped.setdefault(meta["passage_id"], []).append((meta["position"], text, vector))
+        for sentence, meta, vector in zip(got["documents"], got["metadatas"], got["embeddings"]):
+            grouped.setdefault(meta["passage_id"], []).append((meta["position"], sentence, vector))
         out = {}
         for pid, rows in grouped.items():
             rows.sort(key=lambda r: r[0])

@@ -89,7 +89,9 @@ RawPassage = tuple[str | None, str | None, str | None, str]  # condition, part, 
 
 _TERMINAL = re.compile(r"[.!?…;,]$|[.!?…][\"”’)]$")
 _BULLET = re.compile(r"^\s*(?:[-*•●»]|\d+[.)])\s+")
-_SMALL_WORDS = frozenset(["a", "an", "the", "and", "or", "for", "of", "in", "to", "on", "with", "at", "by", "from", "as", "that", "vs"])
+_SMALL_WORDS = frozenset(
+    ["a", "an", "the", "and", "or", "for", "of", "in", "to", "on", "with", "at", "by", "from", "as", "that", "vs"]
+)
 
 
 def _looks_like_heading(line: str) -> bool:

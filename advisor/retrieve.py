@@ -149,7 +149,9 @@ class HybridRetriever:
         }
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         return [
-            Hit(self.index.passages[pid], score, dense.get(pid, 0.0), sentence.get(pid, 0.0), sparse.get(pid, 0.0), rank)
+            Hit(
+                self.index.passages[pid], score, dense.get(pid, 0.0), sentence.get(pid, 0.0), sparse.get(pid, 0.0), rank
+            )
             for rank, (pid, score) in enumerate(ranked, start=1)
         ]
 

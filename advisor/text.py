@@ -62,33 +62,6 @@ def _unprotect(text: str) -> str:
     return re.sub(r"\x00\d+\x00", ".", text)
 
 
-_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-
-# Function words and the corpus's ubiquitous vocabulary carry no signal for "does this passage
-# say what the question asks"; they are left out of overlap scores.
-STOPWORDS = frozenset(
-    ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "us", "also", "may", "might", "must", "shall", "get", "gets", "got", "let", "lets", "want", "wants", "need", "needs", "like", "tell", "say", "says", "said", "give", "make", "way", "ways", "thing", "things", "stuff", "kind", "kinds", "lot", "lots", "really", "please"]
-)
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased word tokens (letters and digits), apostrophes kept inside words."""
-    return _WORD.findall(text.lower().replace("’", "'"))
-
-
-def stem(word: str) -> str:
-    """A light suffix stripper: enough to match 'supports'/'support', 'funded'/'funding'."""
-    for suffix in ("ization", "ational", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
-    return word
-
-
-def content_terms(text: str) -> set[str]:
-    """Stemmed non-stopword terms of a text."""
-    return {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1}
-
-
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -98,8 +71,7 @@ def check_question(question: str, max_chars: int) -> str:
         raise UserError("The question contains bytes that are not valid UTF-8 text.")
     if _CONTROL.search(question):
         raise UserError(
-            "The question contains control characters (such as escape or NUL); "
-            "please type it as plain text."
+            "The question contains control characters (such as escape or NUL); please type it as plain text."
         )
     question = unicodedata.normalize("NFC", question).strip()
     if not question:

@@ -147,6 +147,8 @@ class ExtractiveAnswerer:
         if not verdict.covered:
             return Answer(question, mode, True, self.name, hits=hits, reason=verdict.reason)
         chosen = self._choose(scored, mode, verdict.relevance)
+        if not chosen:
+            return Answer(question, mode, True, self.name, hits=hits, reason="no quotable sentence in the passages")
         return self._compose(question, mode, hits, chosen)
 
     # -- choosing sentences ---------------------------------------------------------------
@@ -179,6 +181,13 @@ class ExtractiveAnswerer:
             picked.append((hit, [sentences[i] for i in sorted(take)]))
             if len(picked) == limit:
                 break
+        if not picked:
+            # The most relevant sentence was a question or a lead-in ("...the following:"): quote the
+            # best plain sentence of its passage instead.
+            hit, sentences, similarity = max(scored, key=lambda x: x[2].max() if len(x[2]) else -1.0)
+            usable = [i for i, text in enumerate(sentences) if not text.endswith((":", "?"))]
+            if usable:
+                picked.append((hit, [sentences[max(usable, key=lambda i: similarity[i])]]))
         if mode == "talking-points" and 0 < len(picked) < 3:
             # Too few relevant passages for three points: take more sentences from the best one.
             hit, taken = picked[0]
@@ -246,8 +255,13 @@ def _connective(cited: list[tuple[Passage, int]]) -> str:
             clauses.append(f"its {p.part}")
         else:
             clauses.append(f"the section {name}")
-    where = f"Under the {first.condition} condition" if first.condition else f"In {first.source}"
+    where = f"Under the {first.condition} condition" if first.condition else f"In “{short_title(first.source)}”"
     return f"{where}: {_join(clauses)}."
+
+
+def short_title(title: str) -> str:
+    """A long title's main part: 'From State Commitment to District Implementation: Approaches…' → before the colon."""
+    return title.split(":")[0].strip() if len(title) > 60 and ":" in title else title
 
 
 def _join(items: list[str]) -> str:

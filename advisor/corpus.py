@@ -7,6 +7,7 @@ lines), so one structure parser serves every format.
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -171,7 +172,7 @@ class _HtmlToMarkdown(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.skip_depth:
-            self.out.append(" ".join(data.split()) if data.strip() else " ")
+            self.out.append(re.sub(r"\s+", " ", data))
 
 
 def _html_to_markdown(text: str) -> str:

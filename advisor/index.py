@@ -121,10 +121,13 @@ def sync_index(settings: Settings, rebuild: bool = False) -> SyncReport:
     passages, problems = corpus_passages(settings)
     if not passages:
         raise UserError(f"No passages could be read from {settings.corpus_dir}; nothing to index.")
-    if rebuild and settings.index_dir.exists():
-        shutil.rmtree(settings.index_dir)
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     client = _chroma_client(settings.index_dir)
+    if rebuild:  # through the client, not rmtree: Chroma keeps open stores cached per process
+        for name in (PASSAGES, SENTENCES):
+            if name in [c.name for c in client.list_collections()]:
+                client.delete_collection(name)
+        shutil.rmtree(settings.index_dir / "bm25", ignore_errors=True)
     collection = _collection(client, PASSAGES)
     sentences = _collection(client, SENTENCES)
 

@@ -134,7 +134,7 @@ class HybridRetriever:
         return best
 
     def retrieve(self, question: str, k: int | None = None, filters: Filters = Filters()) -> list[Hit]:
-        k = k or self.settings.top_k
+        k = self.settings.top_k if k is None else k
         if not 1 <= k <= 50:
             raise UserError(f"k must be between 1 and 50, not {k}.")
         dense = dict(self.dense(question, filters))

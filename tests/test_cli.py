@@ -1,0 +1,143 @@
+"""The `advisor` command as users and other tools call it: the JSON contract and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+MASTERY = "Can a state award credit based on mastery instead of seat time?"
+
+
+def _no_traceback(result) -> None:
+    assert b"Traceback" not in result.stderr and b"Traceback" not in result.stdout
+
+
+def test_ask_json_contract(run_cli):
+    result = run_cli("ask", MASTERY, "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["question"] == MASTERY and data["refused"] is False and data["backend"] == "extractive"
+    assert "[1]" in data["answer"]
+    headings = [c["heading"] for c in data["citations"]]
+    assert "Proficiency-based Credit" in headings
+    for c in data["citations"]:
+        assert set(c) >= {"id", "source", "condition", "part", "heading", "text"}
+    credit = data["citations"][headings.index("Proficiency-based Credit")]
+    assert credit["condition"] == "Policy Flexibility" and credit["part"] == "transformative policy"
+    assert credit["text"].startswith("Credit for learning is based on student demonstration of proficiency")
+
+
+def test_ask_text_shows_answer_then_numbered_sources(run_cli):
+    result = run_cli("ask", MASTERY)
+    out = result.stdout.decode()
+    assert result.returncode == 0
+    answer, sources = out.split("Sources:")
+    assert "[1]" in answer
+    assert "[1] State Policy Framework for Personalized Learning — Policy Flexibility" in sources
+
+
+def test_talking_points_mode(run_cli):
+    result = run_cli("ask", "funding for personalized learning", "--mode", "talking-points", "--json")
+    data = json.loads(result.stdout)
+    points = data["answer"].splitlines()
+    assert 3 <= len(points) <= 5 and all(p.startswith("- ") for p in points)
+
+
+def test_out_of_scope_is_refused_in_json(run_cli):
+    data = json.loads(run_cli("ask", "What is a good banana bread recipe?", "--json").stdout)
+    assert data["refused"] is True and data["citations"] == []
+
+
+def test_condition_filter(run_cli):
+    result = run_cli("ask", "teacher licensure", "--condition", "educator development and support", "--json")
+    data = json.loads(result.stdout)
+    assert data["citations"] and {c["condition"] for c in data["citations"]} == {"Educator Development and Support"}
+
+
+def test_batch_file_keeps_order_and_reports_bad_lines(run_cli, tmp_path):
+    questions = tmp_path / "questions.txt"
+    questions.write_text(f"{MASTERY}\n\nbanana bread recipe\n{'x' * 3000}\nHow should funding formulas change?\n")
+    result = run_cli("ask", "--file", str(questions), "--json")
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [x["question"][:20] for x in lines] == [MASTERY[:20], "banana bread recipe", "x" * 20, "How should funding f"]
+    assert lines[1]["refused"] is True and "error" in lines[2] and "limit is 2,000" in lines[2]["error"]
+    assert lines[3]["refused"] is False
+    assert result.returncode == 1  # one line could not be answered; the rest were
+    _no_traceback(result)
+
+
+def test_retrieve_json(run_cli, tmp_path):
+    data = json.loads(run_cli("retrieve", "can kids get credit for showing mastery instead of hours in class", "--json", "--k", "3").stdout)
+    assert data["question"].startswith("can kids")
+    assert [r["rank"] for r in data["results"]] == [1, 2, 3]
+    assert set(data["results"][0]) >= {"rank", "score", "source", "condition", "part", "heading", "text"}
+    assert "Proficiency-based Credit" in [r["heading"] for r in data["results"]]
+    questions = tmp_path / "q.txt"
+    questions.write_text("teacher pay\nstate tests\n")
+    lines = run_cli("retrieve", "--file", str(questions), "--json").stdout.decode().splitlines()
+    assert [json.loads(x)["question"] for x in lines] == ["teacher pay", "state tests"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ask", ""], "empty"),
+        (["ask", "   \t  "], "empty"),
+        (["ask", "x" * 100_000], "100,000 characters"),
+        (["ask", "credit\x1b[31m for mastery"], "control characters"),
+        (["ask", "credit\x00mastery"], None),  # the OS refuses NUL in argv; see the file case below
+        (["ask", "credit", "--k", "0"], "between 1 and 50"),
+        (["ask", "credit", "--k", "500"], "between 1 and 50"),
+        (["ask", "credit", "--condition", "astrology"], "Unknown condition 'astrology'"),
+        (["ask", "--file", "/no/such/file.txt"], "Cannot read /no/such/file.txt"),
+        (["ask"], "Give a question"),
+        (["ask", "credit", "--mode", "poem"], "invalid choice"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_nonzero_exit(run_cli, args, message):
+    try:
+        result = run_cli(*args)
+    except ValueError:  # embedded NUL: subprocess itself refuses; nothing to test at our end
+        return
+    assert result.returncode != 0
+    if message:
+        assert message in result.stderr.decode()
+    _no_traceback(result)
+
+
+def test_invalid_utf8_and_control_bytes_in_a_batch_file(run_cli, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"credit for mastery\n\xff\xfe broken bytes\ncredit\x00 for mastery\n")
+    result = run_cli("ask", "--file", str(bad), "--json")
+    lines = [json.loads(x) for x in result.stdout.decode().splitlines()]
+    assert "error" not in lines[0]
+    assert "not valid UTF-8" in lines[1]["error"] and "control characters" in lines[2]["error"]
+    assert result.returncode == 1
+    _no_traceback(result)
+
+
+def test_chat_reads_questions_until_end_of_input(run_cli):
+    result = run_cli("chat", stdin=f"{MASTERY}\n\nbanana bread recipe\n")
+    out = result.stdout.decode()
+    assert result.returncode == 0
+    assert "Proficiency-based Credit" in out and "don't cover" in out
+
+
+def test_chat_with_a_question_answers_once(run_cli):
+    result = run_cli("chat", MASTERY)
+    assert result.returncode == 0 and "Sources:" in result.stdout.decode()
+
+
+def test_help_is_the_documentation(run_cli):
+    out = run_cli("--help").stdout.decode()
+    for command in ("index", "ask", "retrieve", "chat", "eval"):
+        assert command in out
+    assert "--mode" in run_cli("ask", "--help").stdout.decode()
+
+
+def test_bad_setting_is_reported(run_cli, monkeypatch):
+    monkeypatch.setenv("ADVISOR_TOP_K", "lots")
+    result = run_cli("ask", MASTERY)
+    assert result.returncode == 2 and "ADVISOR_TOP_K must be a whole number" in result.stderr.decode()
+    _no_traceback(result)

@@ -39,8 +39,8 @@ def _check_grounded(answer) -> None:
             leftover = set(re.findall(r"[a-z]+", stripped.lower()))
             allowed = set(
                 "under the condition transformative policy which needs formal state authority statute or regulation "
-                "implementation action and in its overview why it matters section roadmap decision point recommendation "
-                "introduction about definition cross analysis equity considerations".split()
+                "implementation action and in its overview why it matters section roadmap decision point "
+                "recommendation introduction about definition cross analysis equity considerations".split()
             )
             assert leftover <= allowed, leftover - allowed
     # Every marker in the rendered text points at a listed citation.

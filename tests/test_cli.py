@@ -60,7 +60,12 @@ def test_batch_file_keeps_order_and_reports_bad_lines(run_cli, tmp_path):
     questions.write_text(f"{MASTERY}\n\nbanana bread recipe\n{'x' * 3000}\nHow should funding formulas change?\n")
     result = run_cli("ask", "--file", str(questions), "--json")
     lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
-    assert [x["question"][:20] for x in lines] == [MASTERY[:20], "banana bread recipe", "x" * 20, "How should funding f"]
+    assert [x["question"][:20] for x in lines] == [
+        MASTERY[:20],
+        "banana bread recipe",
+        "x" * 20,
+        "How should funding f",
+    ]
     assert lines[1]["refused"] is True and "error" in lines[2] and "limit is 2,000" in lines[2]["error"]
     assert lines[3]["refused"] is False
     assert result.returncode == 1  # one line could not be answered; the rest were
@@ -68,7 +73,11 @@ def test_batch_file_keeps_order_and_reports_bad_lines(run_cli, tmp_path):
 
 
 def test_retrieve_json(run_cli, tmp_path):
-    data = json.loads(run_cli("retrieve", "can kids get credit for showing mastery instead of hours in class", "--json", "--k", "3").stdout)
+    data = json.loads(
+        run_cli(
+            "retrieve", "can kids get credit for showing mastery instead of hours in class", "--json", "--k", "3"
+        ).stdout
+    )
     assert data["question"].startswith("can kids")
     assert [r["rank"] for r in data["results"]] == [1, 2, 3]
     assert set(data["results"][0]) >= {"rank", "score", "source", "condition", "part", "heading", "text"}

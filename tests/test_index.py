@@ -26,7 +26,10 @@ def test_changed_corpus_file_is_picked_up_without_duplicates(tmp_path, corpus_co
     settings = replace(Settings(), corpus_dir=corpus_copy, index_dir=tmp_path / "index")
     first = sync_index(settings)
     guide = corpus_copy / "transforming-for-tomorrow-state-policymaker-guide.txt"
-    guide.write_text(guide.read_text(encoding="utf-8").replace("Incentivizing district innovation", "Rewarding district innovation"), encoding="utf-8")
+    guide.write_text(
+        guide.read_text(encoding="utf-8").replace("Incentivizing district innovation", "Rewarding district innovation"),
+        encoding="utf-8",
+    )
     assert not index_is_current(settings)
     index = open_index(settings)  # notices the change and syncs
     assert index_is_current(settings)
@@ -40,7 +43,10 @@ def test_changed_corpus_file_is_picked_up_without_duplicates(tmp_path, corpus_co
 def test_new_user_document_is_indexed_and_removed_one_is_dropped(tmp_path, corpus_copy):
     settings = replace(Settings(), corpus_dir=corpus_copy, index_dir=tmp_path / "index")
     sync_index(settings)
-    (corpus_copy / "ohio-notes.md").write_text("# Ohio Notes\n\nOhio's credit flexibility plan lets students earn credit by demonstrating mastery.\n", encoding="utf-8")
+    (corpus_copy / "ohio-notes.md").write_text(
+        "# Ohio Notes\n\nOhio's credit flexibility plan lets students earn credit by demonstrating mastery.\n",
+        encoding="utf-8",
+    )
     report = sync_index(settings)
     assert report.added == 1 and report.removed == 0
     (corpus_copy / "ohio-notes.md").unlink()

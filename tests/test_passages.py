@@ -78,7 +78,13 @@ def test_corpus_is_the_shared_sources_verbatim():
 
 
 def test_manifest_has_metadata_for_every_source(docs):
-    assert set(docs) == {"framework", "publication-page", "rfa-study", "transforming-for-tomorrow", "designing-for-all-students"}
+    assert set(docs) == {
+        "framework",
+        "publication-page",
+        "rfa-study",
+        "transforming-for-tomorrow",
+        "designing-for-all-students",
+    }
     assert docs["rfa-study"].authors == ("Mark Duffy", "Mary Eddins")
     assert docs["rfa-study"].publisher == "Research for Action"
     assert docs["framework"].date == "2025-05-12"
@@ -194,7 +200,8 @@ def test_user_html_drops_scripts_and_keeps_headings(tmp_path):
     path = tmp_path / "guide.html"
     path.write_text(
         "<html><head><title>x</title><script>alert('x')</script></head><body><h1>State Guide</h1>"
-        "<p>First <b>paragraph</b> here.</p><h2>Pathways</h2><ul><li>One item.</li><li>Two item.</li></ul></body></html>",
+        "<p>First <b>paragraph</b> here.</p><h2>Pathways</h2>"
+        "<ul><li>One item.</li><li>Two item.</li></ul></body></html>",
         encoding="utf-8",
     )
     passages = parse_document(_doc(path))

@@ -68,7 +68,9 @@ def test_fusion_matches_its_definition(retriever, settings):
     w_b, w_s = settings.bm25_weight, settings.sentence_weight
     for h in hits:
         pid = h.passage.id
-        expected = (1 - w_b) * ((1 - w_s) * dense.get(pid, 0) + w_s * sentence.get(pid, 0)) + w_b * sparse.get(pid, 0) / top
+        expected = (1 - w_b) * ((1 - w_s) * dense.get(pid, 0) + w_s * sentence.get(pid, 0)) + w_b * sparse.get(
+            pid, 0
+        ) / top
         assert h.score == pytest.approx(expected)
 
 

@@ -59,9 +59,7 @@ def main() -> None:
     n_tokens = len(model.tokenizer(TEXTS[-1])["input_ids"])
     assert n_tokens > MAX_SEQ_LENGTH, n_tokens
 
-    vectors = model.encode(
-        TEXTS, normalize_embeddings=True, convert_to_numpy=True, batch_size=32
-    ).astype(np.float32)
+    vectors = model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True, batch_size=32).astype(np.float32)
     assert vectors.shape == (len(TEXTS), 384), vectors.shape
     norms = np.linalg.norm(vectors, axis=1)
     assert np.allclose(norms, 1.0, atol=1e-5), norms

@@ -171,7 +171,7 @@ class ExtractiveAnswerer:
         limit = 5 if mode == "talking-points" else 4
         picked: list[tuple[Hit, list[str]]] = []
         for hit, sentences, similarity in scored:
-            usable = [i for i, text in enumerate(sentences) if not text.endswith((":", "?"))]
+            usable = [i for i, text in enumerate(sentences) if _quotable(text)]
             if not usable or similarity[usable].max() < floor:
                 continue
             order = sorted(usable, key=lambda i: -similarity[i])
@@ -185,13 +185,13 @@ class ExtractiveAnswerer:
             # The most relevant sentence was a question or a lead-in ("...the following:"): quote the
             # best plain sentence of its passage instead.
             hit, sentences, similarity = max(scored, key=lambda x: x[2].max() if len(x[2]) else -1.0)
-            usable = [i for i, text in enumerate(sentences) if not text.endswith((":", "?"))]
+            usable = [i for i, text in enumerate(sentences) if _quotable(text)]
             if usable:
                 picked.append((hit, [sentences[max(usable, key=lambda i: similarity[i])]]))
         if mode == "talking-points" and 0 < len(picked) < 3:
             # Too few relevant passages for three points: take more sentences from the best one.
             hit, taken = picked[0]
-            extra = [x for x in hit.passage.sentences if x not in taken and not x.endswith((":", "?"))]
+            extra = [x for x in hit.passage.sentences if x not in taken and _quotable(x)]
             picked[0] = (hit, taken + extra[: 3 - len(picked)])
         return picked
 
@@ -220,6 +220,12 @@ class ExtractiveAnswerer:
                     paragraph.extend(Sentence(_trim(s), [n], "quote") for s in sentences)
                 paragraphs.append(paragraph)
         return Answer(question, mode, False, self.name, paragraphs, citations, hits)
+
+
+def _quotable(sentence: str) -> bool:
+    """A sentence that can stand alone in an answer: not a lead-in ('...the following:'), not a
+    question, not a title line, name or date."""
+    return not sentence.endswith((":", "?")) and len(sentence.split()) >= 5
 
 
 def _trim(sentence: str) -> str:

@@ -50,9 +50,10 @@ class Passage:
 
     @property
     def id(self) -> str:
-        """Hash of everything stored: the same passage always gets the same id, so re-indexing is
-        idempotent, and any change to its text or metadata makes it a new passage."""
-        key = json.dumps([SCHEMA_VERSION, self.metadata(), self.text], sort_keys=True, ensure_ascii=False)
+        """Hash of everything stored (text, metadata and the sentences embedded for it): the same
+        passage always gets the same id, so re-indexing is idempotent, and any change makes it new."""
+        stored = [SCHEMA_VERSION, self.metadata(), self.text, self.sentences]
+        key = json.dumps(stored, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
 
     @property

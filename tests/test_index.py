@@ -59,3 +59,30 @@ def test_rebuild_starts_from_scratch(tmp_path, corpus_copy):
     first = sync_index(settings)
     again = sync_index(settings, rebuild=True)
     assert again.added == first.passages and again.removed == 0
+
+
+def test_results_do_not_depend_on_the_index_history(tmp_path, corpus_copy):
+    """An index that was changed and changed back retrieves exactly like a fresh build."""
+    from advisor.retrieve import HybridRetriever
+
+    questions = [
+        "Can a state award credit based on mastery instead of seat time?",
+        "What long-run results were the study states hoping this work would produce?",
+        "How should the state pay for personalized learning?",
+    ]
+    fresh = replace(Settings(), corpus_dir=corpus_copy, index_dir=tmp_path / "fresh")
+    expected = HybridRetriever(open_index(fresh), fresh)
+    ranked = {q: [(h.passage.id, round(h.score, 5)) for h in expected.retrieve(q, k=10)] for q in questions}
+
+    churned = replace(fresh, index_dir=tmp_path / "churned")
+    manifest = corpus_copy / "manifest.toml"
+    original = manifest.read_text(encoding="utf-8")
+    sync_index(churned)
+    manifest.write_text(original.replace('title = "', 'title = "Renamed '), encoding="utf-8")
+    sync_index(churned)  # every passage replaced
+    manifest.write_text(original, encoding="utf-8")
+    report = sync_index(churned)  # and back
+    assert report.added == report.removed == len(ranked and expected.index.passages)
+    again = HybridRetriever(open_index(churned), churned)
+    for q in questions:
+        assert [(h.passage.id, round(h.score, 5)) for h in again.retrieve(q, k=10)] == ranked[q]

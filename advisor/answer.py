@@ -224,8 +224,11 @@ class ExtractiveAnswerer:
 
 def _quotable(sentence: str) -> bool:
     """A sentence that can stand alone in an answer: not a lead-in ('...the following:'), not a
-    question, not a title line, name or date."""
-    return not sentence.endswith((":", "?")) and len(sentence.split()) >= 5
+    question, not a title line, name or date (short and unpunctuated)."""
+    if sentence.endswith((":", "?")):
+        return False
+    n_words = len(sentence.split())
+    return n_words >= 10 or (n_words >= 5 and sentence.endswith((".", "!", "”", '"', ")")))
 
 
 def _trim(sentence: str) -> str:
@@ -244,25 +247,28 @@ def _group(chosen: list[tuple[Hit, list[str]]]) -> list[list[tuple[Hit, list[str
 
 
 def _connective(cited: list[tuple[Passage, int]]) -> str:
-    """A sentence naming the group's condition or document and each cited part and heading."""
+    """A sentence naming the group's condition or document, and each cited part and heading."""
     first = cited[0][0]
-    clauses = []
+    by_part: dict[str, list[str]] = {}
     for p, _ in cited:
-        name = f"“{p.heading}”" if p.heading else ""
-        if p.part == TRANSFORMATIVE_POLICY:
+        by_part.setdefault(p.part or "section", []).append(f"“{p.heading}”" if p.heading else "")
+    clauses = []
+    for part, names in by_part.items():
+        named = [n for n in names if n]
+        several = len(named) > 1
+        if part == TRANSFORMATIVE_POLICY:
             clauses.append(
-                f"the transformative policy {name}, which needs formal state authority (statute or regulation)"
+                f"the transformative {'policies' if several else 'policy'} {_join(named)}, which "
+                f"{'need' if several else 'needs'} formal state authority (statute or regulation)"
             )
-        elif p.part == IMPLEMENTATION_ACTION:
-            clauses.append(f"the implementation action {name}")
-        elif p.part and name:
-            clauses.append(f"the {p.part} {name}")
-        elif p.part:
-            clauses.append(f"its {p.part}")
+        elif part == IMPLEMENTATION_ACTION:
+            clauses.append(f"the implementation {'actions' if several else 'action'} {_join(named)}")
+        elif named:
+            clauses.append(f"the {part} {_join(named)}")
         else:
-            clauses.append(f"the section {name}")
+            clauses.append(f"its “{part.capitalize()}” section")
     where = f"Under the {first.condition} condition" if first.condition else f"In “{short_title(first.source)}”"
-    return f"{where}: {_join(clauses)}."
+    return f"{where}: {'; '.join(clauses)}."
 
 
 def short_title(title: str) -> str:
@@ -273,4 +279,4 @@ def short_title(title: str) -> str:
 def _join(items: list[str]) -> str:
     if len(items) <= 2:
         return " and ".join(items)
-    return "; ".join(items[:-1]) + "; and " + items[-1]
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -38,7 +38,8 @@ def _check_grounded(answer) -> None:
             # What is left is framing vocabulary only, not claims from outside the passages.
             leftover = set(re.findall(r"[a-z]+", stripped.lower()))
             allowed = set(
-                "under the condition transformative policy which needs formal state authority statute or regulation "
+                "under the condition transformative policy policies which needs need formal state authority statute or "
+                "regulation actions "
                 "implementation action and in its overview why it matters section roadmap decision point "
                 "recommendation introduction about definition cross analysis equity considerations".split()
             )

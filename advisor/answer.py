@@ -10,6 +10,7 @@ grounded by construction. When the corpus does not cover the question it says so
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from advisor.embeddings import shared_encoder
 from advisor.index import Index
 from advisor.passages import IMPLEMENTATION_ACTION, TRANSFORMATIVE_POLICY, Passage
 from advisor.retrieve import Filters, Hit, HybridRetriever
+from advisor.support import Support
 
 MODES = ("answer", "talking-points")
 REFUSAL = (
@@ -41,6 +43,7 @@ _META_REQUEST = re.compile(
     r"\byou are now\b|\bjailbreak\b|\bDAN mode\b",
     re.IGNORECASE,
 )
+UNSUPPORTED_TAG = "(unsupported: not found in the cited passage)"
 _LEAD_INS = re.compile(r"^(In addition|Additionally|Further(more)?|Also|Moreover|This, in turn|In turn),\s+", re.I)
 
 
@@ -62,22 +65,45 @@ class Citation:
         }
 
 
+class CitationList:
+    """Numbers passages 1, 2, ... in the order an answer first cites them."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+        self.items: list[Citation] = []
+
+    def cite(self, passage: Passage) -> int:
+        if passage.id not in self.numbers:
+            self.numbers[passage.id] = len(self.numbers) + 1
+            self.items.append(Citation(self.numbers[passage.id], passage))
+        return self.numbers[passage.id]
+
+
 @dataclass
 class Sentence:
     """One sentence of an answer: a quote from its cited passage, or a connective naming headings."""
 
     text: str
     citations: list[int]
-    kind: str  # "quote" | "connective"
+    kind: str  # "quote" | "connective" | "generated"
+    support: Support | None = None  # the support check's verdict, for generated sentences
+
+    @property
+    def flagged(self) -> bool:
+        return self.support is not None and not self.support.supported
 
     def render(self) -> str:
         markers = "".join(f"[{n}]" for n in self.citations)
-        if not markers:
-            return self.text
         body = self.text
-        if body.endswith("."):
-            return f"{body[:-1]} {markers}."
-        return f"{body} {markers}"
+        if markers:
+            body = f"{body[:-1]} {markers}." if body.endswith(".") else f"{body} {markers}"
+        return f"{body} {UNSUPPORTED_TAG}" if self.flagged else body
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"text": self.text, "citations": self.citations, "kind": self.kind}
+        if self.support is not None:
+            data["support"] = self.support.to_json()
+        return data
 
 
 @dataclass
@@ -91,6 +117,10 @@ class Answer:
     hits: list[Hit] = field(default_factory=list)
     reason: str | None = None
     refusal_text: str | None = None
+    model: str | None = None
+    note: str | None = None  # e.g. why the model's answer was replaced by the extractive one
+    dropped: int = 0  # generated sentences removed because the passages did not support them
+    dangling: int = 0  # citation markers that pointed at no supplied passage
 
     @property
     def text(self) -> str:
@@ -108,15 +138,38 @@ class Answer:
             "refused": self.refused,
             "reason": self.reason,
             "backend": self.backend,
+            "model": self.model,
+            "note": self.note,
             "citations": [c.to_json() for c in self.citations],
-            "sentences": [
-                {"text": s.text, "citations": s.citations, "kind": s.kind} for para in self.paragraphs for s in para
-            ],
+            "sentences": [s.to_json() for para in self.paragraphs for s in para],
+            "dropped_sentences": self.dropped,
+            "dangling_citations": self.dangling,
             "retrieved": [
                 {"rank": h.rank, "score": round(h.score, 6), "dense": round(h.dense, 4), "passage_id": h.passage.id}
                 for h in self.hits
             ],
         }
+
+
+@dataclass
+class AnswerStream:
+    """Iterate for the reply's text as it arrives; ``answer`` holds the verified result at the end."""
+
+    deltas: Iterator[str]
+    answer: Answer | None = field(default=None)
+
+    def __iter__(self) -> Iterator[str]:
+        return self.deltas
+
+    def finish(self) -> Answer:
+        for _ in self.deltas:
+            pass
+        assert self.answer is not None
+        return self.answer
+
+
+Scored = list[tuple[Hit, list[str], np.ndarray]]  # each hit, its sentences, their similarity to the question
+Gate = tuple[list[Hit], Scored, float]  # what an answerer gets for a question the corpus covers
 
 
 class ExtractiveAnswerer:
@@ -129,31 +182,43 @@ class ExtractiveAnswerer:
         self.settings = settings
         self.retriever = HybridRetriever(index, settings)
 
-    def answer(self, question: str, mode: str = "answer", k: int | None = None, filters: Filters = Filters()) -> Answer:
+    def stream(
+        self, question: str, mode: str = "answer", k: int | None = None, filters: Filters = Filters(), **_: Any
+    ) -> AnswerStream:
+        """The same interface as a model's stream: here the whole answer arrives at once."""
+        answer = self.answer(question, mode, k, filters)
+        return AnswerStream(iter([answer.text]), answer)
+
+    def answer(
+        self, question: str, mode: str = "answer", k: int | None = None, filters: Filters = Filters(), **_: Any
+    ) -> Answer:
+        """Extra options of other answerers (``unsupported=``) do not apply here and are ignored."""
+        gate = self.gate(question, mode, k, filters)
+        if isinstance(gate, Answer):
+            return gate
+        hits, scored, relevance = gate
+        chosen = self._choose(scored, mode, relevance)
+        if not chosen:
+            return Answer(question, mode, True, self.name, hits=hits, reason="no quotable sentence in the passages")
+        return self._compose(question, mode, hits, chosen)
+
+    def gate(self, question: str, mode: str, k: int | None, filters: Filters) -> Answer | Gate:
+        """Retrieve, and refuse what the corpus does not cover; shared by every answerer."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         if _META_REQUEST.search(question):
-            return Answer(
-                question,
-                mode,
-                True,
-                self.name,
-                reason="request about the assistant's instructions",
-                refusal_text=META_REFUSAL,
-            )
+            reason = "request about the assistant's instructions"
+            return Answer(question, mode, True, self.name, reason=reason, refusal_text=META_REFUSAL)
         hits = self.retriever.retrieve(question, k, filters)
         scored = self._score_sentences(question, hits)
         verdict = judge([scores for _, _, scores in scored], self.settings.refusal_threshold)
         if not verdict.covered:
             return Answer(question, mode, True, self.name, hits=hits, reason=verdict.reason)
-        chosen = self._choose(scored, mode, verdict.relevance)
-        if not chosen:
-            return Answer(question, mode, True, self.name, hits=hits, reason="no quotable sentence in the passages")
-        return self._compose(question, mode, hits, chosen)
+        return hits, scored, verdict.relevance
 
     # -- choosing sentences ---------------------------------------------------------------
 
-    def _score_sentences(self, question: str, hits: list[Hit]) -> list[tuple[Hit, list[str], np.ndarray]]:
+    def _score_sentences(self, question: str, hits: list[Hit]) -> Scored:
         """Each hit with its sentences and their cosine similarity to the question."""
         vectors = self.index.sentence_vectors([h.passage.id for h in hits])
         q = shared_encoder().encode_query(question)
@@ -163,9 +228,7 @@ class ExtractiveAnswerer:
             out.append((hit, sentences, matrix @ q if matrix is not None else np.zeros(0)))
         return out
 
-    def _choose(
-        self, scored: list[tuple[Hit, list[str], np.ndarray]], mode: str, relevance: float
-    ) -> list[tuple[Hit, list[str]]]:
+    def _choose(self, scored: Scored, mode: str, relevance: float) -> list[tuple[Hit, list[str]]]:
         """(hit, chosen sentences) in hit order: each relevant passage's sentences closest to the question."""
         floor = max(self.settings.refusal_threshold, relevance - 0.2)
         limit = 5 if mode == "talking-points" else 4
@@ -198,14 +261,8 @@ class ExtractiveAnswerer:
     # -- composing ------------------------------------------------------------------------
 
     def _compose(self, question: str, mode: str, hits: list[Hit], chosen: list[tuple[Hit, list[str]]]) -> Answer:
-        numbers: dict[str, int] = {}
-        citations: list[Citation] = []
-
-        def cite(p: Passage) -> int:
-            if p.id not in numbers:
-                numbers[p.id] = len(numbers) + 1
-                citations.append(Citation(numbers[p.id], p))
-            return numbers[p.id]
+        citations = CitationList()
+        cite = citations.cite
 
         paragraphs: list[list[Sentence]] = []
         if mode == "talking-points":
@@ -216,10 +273,10 @@ class ExtractiveAnswerer:
                 cited = [(hit.passage, cite(hit.passage)) for hit, _ in group]
                 paragraph = [Sentence(_connective(cited), [n for _, n in cited], "connective")]
                 for hit, sentences in group:
-                    n = numbers[hit.passage.id]
+                    n = cite(hit.passage)
                     paragraph.extend(Sentence(_trim(s), [n], "quote") for s in sentences)
                 paragraphs.append(paragraph)
-        return Answer(question, mode, False, self.name, paragraphs, citations, hits)
+        return Answer(question, mode, False, self.name, paragraphs, citations.items, hits)
 
 
 def _quotable(sentence: str) -> bool:

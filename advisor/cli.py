@@ -12,6 +12,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from advisor.config import ConfigError, Settings, quiet_offline_environment
@@ -72,23 +73,44 @@ def _parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
+    def answer_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--mode",
+            choices=["answer", "talking-points"],
+            default="answer",
+            help="a short cited answer, or 3-5 cited talking points for an advocate",
+        )
+        p.add_argument(
+            "--backend",
+            choices=["auto", "extractive", "openai"],
+            default=None,
+            help="who writes the answer (default ADVISOR_BACKEND; auto = a model when OPENAI_API_KEY or "
+            "OPENAI_BASE_URL is set, else the offline extractive answerer)",
+        )
+        p.add_argument(
+            "--strict", action="store_true", help="fail if the model fails, instead of answering extractively"
+        )
+        p.add_argument(
+            "--unsupported",
+            choices=["drop", "flag"],
+            default=None,
+            help="generated sentences their citations do not support: drop them, or keep them marked "
+            "(default: drop with --json, flag otherwise)",
+        )
+
     p = sub.add_parser(
         "ask", help="answer a question with citations", description="Answer a question, citing the passages used."
     )
     question_args(p, "answer")
-    p.add_argument(
-        "--mode",
-        choices=["answer", "talking-points"],
-        default="answer",
-        help="a short cited answer, or 3-5 cited talking points for an advocate",
-    )
+    answer_args(p)
 
     p = sub.add_parser("retrieve", help="show the passages retrieved for a question")
     question_args(p, "retrieve for")
 
-    p = sub.add_parser("chat", help="ask questions interactively (Ctrl-D to leave)")
+    p = sub.add_parser("chat", help="ask questions interactively, follow-ups included (Ctrl-D to leave)")
     p.add_argument("question", nargs="?", help="answer this question and exit instead of chatting")
-    p.add_argument("--mode", choices=["answer", "talking-points"], default="answer")
+    p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    answer_args(p)
 
     p = sub.add_parser("eval", help="retrieval and refusal metrics on evals/questions.jsonl")
     p.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
@@ -99,13 +121,13 @@ def _parser() -> argparse.ArgumentParser:
 class Session:
     """Opens the index and the answerer once per process, whatever the number of questions."""
 
-    def __init__(self, settings: Settings) -> None:
-        from advisor.answer import ExtractiveAnswerer
+    def __init__(self, settings: Settings, backend: str | None = None) -> None:
+        from advisor.backends import make_answerer
         from advisor.index import open_index
 
         self.settings = settings
         self.index = open_index(settings, on_build=lambda msg: print(msg, file=sys.stderr))
-        self.answerer = ExtractiveAnswerer(self.index, settings)
+        self.answerer = make_answerer(self.index, settings, backend)
 
     def filters(self, args: argparse.Namespace):  # -> Filters
         from advisor.retrieve import resolve_filters
@@ -121,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     quiet_offline_environment()
     try:
         settings = Settings.from_env()
+        if getattr(args, "strict", False):
+            settings = replace(settings, strict=True)
         return COMMANDS[args.command](args, settings)
     except (UserError, ConfigError) as exc:
         print(f"advisor: {exc}", file=sys.stderr)
@@ -177,13 +201,13 @@ def cmd_retrieve(args: argparse.Namespace, settings: Settings) -> int:
     return _run_batch(args, settings, run, format_hits)
 
 
-def _run_batch(args, settings, run, formatter) -> int:
+def _run_batch(args, settings, run, formatter, backend: str | None = None) -> int:
     """One question or a file of them: validate each, answer the valid ones, keep going on errors."""
     from advisor.text import check_question
 
     _check_k(args.k)
     questions = _questions(args)
-    session = Session(settings)
+    session = Session(settings, backend)
     filters = session.filters(args)
     failures = 0
     for raw in questions:
@@ -205,6 +229,15 @@ def format_answer(answer, as_json: bool) -> str:
     if as_json:
         return json.dumps(answer.to_json(), ensure_ascii=False)
     lines = [answer.text]
+    if answer.note:
+        lines += ["", f"Note: {answer.note}"]
+    if answer.backend != "extractive" and answer.model:
+        lines += [
+            "",
+            f"(Written by the model {answer.model}; every sentence was checked against its citation"
+            + (f", {answer.dropped} dropped" if answer.dropped else "")
+            + ".)",
+        ]
     if answer.citations:
         lines += ["", "Sources:"]
         for c in answer.citations:
@@ -248,17 +281,23 @@ def _describe(n: int, passage) -> str:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from advisor.retrieve import Filters
+    from advisor.conversation import Conversation
     from advisor.text import check_question
 
-    session = Session(settings)
+    session = Session(settings, args.backend)
+    unsupported = args.unsupported or "flag"
     if args.question is not None:
         question = check_question(args.question, settings.max_question_chars)
-        print(format_answer(session.answerer.answer(question, mode=args.mode), False))
+        print(format_answer(session.answerer.answer(question, args.mode, unsupported=unsupported), False))
         return 0
+    conversation = Conversation(getattr(session.answerer, "model", None))
     interactive = sys.stdin.isatty()
     if interactive:
-        print("Policy Advisor (offline). Ask a question about state policy for personalized learning; Ctrl-D to leave.")
+        who = "offline" if session.answerer.name == "extractive" else f"model {session.answerer.model.name}"
+        print(
+            f"Policy Advisor ({who}). Ask about state policy for personalized learning; follow-ups are "
+            "understood. Ctrl-D to leave."
+        )
     while True:
         try:
             raw = input("\nYou: " if interactive else "")
@@ -272,11 +311,27 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         except UserError as exc:
             print(f"advisor: {exc}")
             continue
+        standalone = conversation.standalone(question)
+        if standalone != question:
+            print(f"(Searching for: {standalone})")
         started = time.perf_counter()
-        answer = session.answerer.answer(question, mode=args.mode, filters=Filters())
-        print("\n" + format_answer(answer, False).rstrip())
+        stream = session.answerer.stream(standalone, args.mode, unsupported=unsupported)
+        streamed = "".join(_echo(stream)) if session.answerer.name != "extractive" else ""
+        answer = stream.finish()
+        if streamed and streamed.strip() != answer.text.strip():
+            print("\n\nAfter checking every citation:")
+        print(("\n" if streamed else "") + format_answer(answer, False).rstrip())
+        conversation.add(question, standalone, answer.text)
         if interactive:
             print(f"({(time.perf_counter() - started) * 1000:.0f} ms, {answer.backend} answer)")
+
+
+def _echo(deltas) -> Iterator[str]:
+    """Print a model's reply as it arrives, and pass it on."""
+    print()
+    for delta in deltas:
+        print(delta, end="", flush=True)
+        yield delta
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -285,7 +340,11 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     session = Session(settings)
     questions = load_questions()
     for split in ["dev", "heldout"] if args.split == "all" else [args.split]:
-        lines = evaluate(session.answerer, questions, split).lines()
+        lines = evaluate(
+            session.answerer.extractive if hasattr(session.answerer, "extractive") else session.answerer,
+            questions,
+            split,
+        ).lines()
         print("\n".join(line for line in lines if args.misses or not line.startswith("  miss")))
     return 0
 

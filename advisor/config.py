@@ -40,6 +40,13 @@ def _env_float(name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, not {raw!r}") from None
 
 
+def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = (os.environ.get(name) or default).strip().lower()
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw
+
+
 def _env_path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     return Path(raw).expanduser() if raw else default
@@ -64,6 +71,28 @@ class Settings:
     refusal_threshold: float = 0.44
     """ADVISOR_REFUSAL_THRESHOLD: answer only if a retrieved sentence is this similar (cosine); set on evals/ dev."""
 
+    backend: str = "auto"
+    """ADVISOR_BACKEND: auto (a model when OPENAI_API_KEY or OPENAI_BASE_URL is set, else extractive),
+    extractive, or openai."""
+    openai_api_key: str | None = None
+    """OPENAI_API_KEY: key for OpenAI or a compatible server; alone, it selects OpenAI itself."""
+    openai_base_url: str | None = None
+    """OPENAI_BASE_URL: an OpenAI-compatible server (vLLM, Ollama, llama.cpp), e.g. http://127.0.0.1:8080/v1."""
+    model: str | None = None
+    """ADVISOR_MODEL: chat model name; default gpt-4o-mini on OpenAI, the server's own model otherwise."""
+    llm_timeout: float = 60.0
+    """ADVISOR_LLM_TIMEOUT: seconds to wait for one model reply before giving up."""
+    llm_retries: int = 1
+    """ADVISOR_LLM_RETRIES: extra attempts after a connection error, 429 or 5xx (0-5)."""
+    strict: bool = False
+    """ADVISOR_STRICT: 1 = fail when the model fails, instead of falling back to the extractive answer."""
+    support_threshold: float = 0.675
+    """ADVISOR_SUPPORT_THRESHOLD: support score a generated sentence needs (0-1); set on evals/support_pairs."""
+
+    @property
+    def model_configured(self) -> bool:
+        return bool(self.openai_api_key or self.openai_base_url)
+
     @classmethod
     def from_env(cls) -> Settings:
         defaults = cls()
@@ -75,6 +104,14 @@ class Settings:
             bm25_weight=_env_float("ADVISOR_BM25_WEIGHT", defaults.bm25_weight),
             sentence_weight=_env_float("ADVISOR_SENTENCE_WEIGHT", defaults.sentence_weight),
             refusal_threshold=_env_float("ADVISOR_REFUSAL_THRESHOLD", defaults.refusal_threshold),
+            backend=_env_choice("ADVISOR_BACKEND", defaults.backend, ("auto", "extractive", "openai")),
+            openai_api_key=os.environ.get("OPENAI_API_KEY") or None,
+            openai_base_url=os.environ.get("OPENAI_BASE_URL") or None,
+            model=os.environ.get("ADVISOR_MODEL") or None,
+            llm_timeout=_env_float("ADVISOR_LLM_TIMEOUT", defaults.llm_timeout),
+            llm_retries=_env_int("ADVISOR_LLM_RETRIES", defaults.llm_retries, 0, 5),
+            strict=_env_choice("ADVISOR_STRICT", "0", ("0", "1", "true", "false")) in ("1", "true"),
+            support_threshold=_env_float("ADVISOR_SUPPORT_THRESHOLD", defaults.support_threshold),
         )
 
 

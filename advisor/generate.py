@@ -1,0 +1,183 @@
+"""Answers written by a chat model, with every citation verified before the user relies on it.
+
+The model gets the retrieved passages numbered [1]..[k] and must cite them. When the reply is
+complete, each sentence's markers are parsed: markers to passages that were not supplied are
+removed and counted, and each sentence is checked against the passages it cites by a support
+judge. Unsupported sentences are dropped or flagged (the caller chooses); an answer with nothing
+left, or a model that fails, falls back to the extractive answer with a note saying why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from advisor.answer import Answer, AnswerStream, CitationList, ExtractiveAnswerer, Sentence
+from advisor.errors import UserError
+from advisor.llm import ChatModel, Message, ModelError
+from advisor.passages import Passage
+from advisor.prompts import render
+from advisor.retrieve import Filters, Hit
+from advisor.support import SupportJudge
+from advisor.text import split_sentences
+
+UNSUPPORTED_POLICIES = ("drop", "flag")
+_MARKER = re.compile(r"\[(\d+)\]")
+_MARKERS_AFTER_END = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
+_MODEL_REFUSAL = re.compile(r"sources (do not|don't|don’t) cover", re.IGNORECASE)
+
+
+@dataclass
+class Claim:
+    """A sentence of the model's reply with the passage numbers it cited."""
+
+    text: str
+    markers: list[int]
+
+
+def parse_claims(reply: str) -> list[Claim]:
+    """Split a reply into sentences with their [n] markers; 'time. [1]' is read as 'time [1].'."""
+    text = _MARKERS_AFTER_END.sub(r"\2\1", reply.replace("\r", ""))
+    claims = []
+    for sentence in split_sentences(text):
+        body = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", sentence)  # list bullets
+        markers = [int(n) for n in _MARKER.findall(body)]
+        body = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", body)).strip()
+        body = re.sub(r"\s{2,}", " ", body)
+        if re.search(r"\w", body):
+            claims.append(Claim(body, markers))
+    return claims
+
+
+def numbered_passages(hits: list[Hit]) -> str:
+    """The passages as the model sees them: a number, where the passage sits, then its text."""
+    blocks = []
+    for n, hit in enumerate(hits, start=1):
+        p = hit.passage
+        where = " › ".join(x for x in (p.source, p.condition, p.part, p.heading) if x)
+        blocks.append(f"[{n}] ({where})\n<<<\n{p.text}\n>>>")
+    return "\n\n".join(blocks)
+
+
+class GenerativeAnswerer:
+    """A chat model's answer over the same retrieval and refusal gate as the extractive one."""
+
+    name = "openai"
+
+    def __init__(self, extractive: ExtractiveAnswerer, model: ChatModel, judge: SupportJudge) -> None:
+        self.extractive = extractive
+        self.model = model
+        self.judge = judge
+        self.settings = extractive.settings
+        self.index = extractive.index
+        self.retriever = extractive.retriever
+
+    def answer(
+        self,
+        question: str,
+        mode: str = "answer",
+        k: int | None = None,
+        filters: Filters = Filters(),
+        unsupported: str = "drop",
+    ) -> Answer:
+        return self.stream(question, mode, k, filters, unsupported).finish()
+
+    def stream(
+        self,
+        question: str,
+        mode: str = "answer",
+        k: int | None = None,
+        filters: Filters = Filters(),
+        unsupported: str = "drop",
+    ) -> AnswerStream:
+        if unsupported not in UNSUPPORTED_POLICIES:
+            raise ValueError(f"unsupported must be one of {UNSUPPORTED_POLICIES}")
+        result = AnswerStream(iter(()))
+        result.deltas = self._run(question, mode, k, filters, unsupported, result)
+        return result
+
+    def _run(self, question, mode, k, filters, unsupported, result: AnswerStream) -> Iterator[str]:
+        gate = self.extractive.gate(question, mode, k, filters)
+        if isinstance(gate, Answer):  # refused before any model call
+            gate.model = self.model.name
+            result.answer = gate
+            yield gate.text
+            return
+        hits = gate[0]
+        prompt = "talking_points" if mode == "talking-points" else "answer"
+        messages = [
+            Message("system", render("system")),
+            Message("user", render(prompt, passages=numbered_passages(hits), question=question)),
+        ]
+        reply: list[str] = []
+        try:
+            for delta in self.model.stream(messages):
+                reply.append(delta)
+                yield delta
+        except ModelError as exc:
+            if self.settings.strict:
+                raise UserError(f"The model at {self.model.where} failed: {exc.reason}.") from None
+            result.answer = self._fallback(question, mode, k, filters, f"The model could not be used ({exc.reason})")
+            yield "\n\n" + result.answer.text if reply else result.answer.text
+            return
+        result.answer = self.verify(question, mode, hits, "".join(reply), unsupported, k, filters)
+
+    def verify(
+        self,
+        question: str,
+        mode: str,
+        hits: list[Hit],
+        reply: str,
+        unsupported: str,
+        k: int | None = None,
+        filters: Filters = Filters(),
+    ) -> Answer:
+        """Check the reply's citations and support; drop or flag what the passages do not back."""
+        if _MODEL_REFUSAL.search(reply) and len(reply) < 200:
+            return Answer(
+                question,
+                mode,
+                True,
+                self.name,
+                hits=hits,
+                model=self.model.name,
+                reason="the model found nothing in the passages that answers it",
+            )
+        supplied: dict[int, Passage] = {n: h.passage for n, h in enumerate(hits, start=1)}
+        citations = CitationList()
+        kept: list[Sentence] = []
+        dropped = dangling = 0
+        for claim in parse_claims(reply):
+            valid = list(dict.fromkeys(n for n in claim.markers if n in supplied))
+            dangling += len([n for n in claim.markers if n not in supplied])
+            support = self.judge.judge(claim.text, [supplied[n] for n in valid])
+            if not support.supported and unsupported == "drop":
+                dropped += 1
+                continue
+            numbers = [citations.cite(supplied[n]) for n in valid]
+            kept.append(Sentence(claim.text, numbers, "generated", support))
+        if not any(s.support and s.support.supported for s in kept):
+            why = "none of the model's sentences was supported by the passages it cited"
+            fallback = self._fallback(question, mode, k, filters, f"The model's answer was not used ({why})")
+            fallback.dropped, fallback.dangling = dropped + len(kept), dangling
+            return fallback
+        paragraphs = [kept]
+        return Answer(
+            question,
+            mode,
+            False,
+            self.name,
+            paragraphs,
+            citations.items,
+            hits,
+            model=self.model.name,
+            dropped=dropped,
+            dangling=dangling,
+        )
+
+    def _fallback(self, question, mode, k, filters, why: str) -> Answer:
+        answer = self.extractive.answer(question, mode, k, filters)
+        answer.model = self.model.name
+        answer.note = f"{why}; this is the offline extractive answer."
+        return answer

@@ -115,6 +115,8 @@ class GenerativeAnswerer:
             for delta in self.model.stream(messages):
                 reply.append(delta)
                 yield delta
+            if not "".join(reply).strip():
+                raise ModelError("the model's reply could not be read (it was empty)")
         except ModelError as exc:
             if self.settings.strict:
                 raise UserError(f"The model at {self.model.where} failed: {exc.reason}.") from None

@@ -115,6 +115,13 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="retrieval and refusal metrics on evals/questions.jsonl")
     p.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
     p.add_argument("--misses", action="store_true", help="list the questions that missed")
+    p.add_argument(
+        "--backend",
+        choices=["auto", "extractive", "openai"],
+        default=None,
+        help="with a model configured, also run its answers through the citation check",
+    )
+    p.add_argument("--limit", type=int, default=0, help="at most this many questions for the model run")
     return parser
 
 
@@ -335,17 +342,26 @@ def _echo(deltas) -> Iterator[str]:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from advisor.evaluate import evaluate, load_questions
+    from advisor.evaluate import evaluate, generation_stats, load_questions, support_agreement
+    from advisor.support import OverlapJudge
 
-    session = Session(settings)
+    session = Session(settings, args.backend)
+    answerer = session.answerer
+    extractive = getattr(answerer, "extractive", answerer)
     questions = load_questions()
-    for split in ["dev", "heldout"] if args.split == "all" else [args.split]:
-        lines = evaluate(
-            session.answerer.extractive if hasattr(session.answerer, "extractive") else session.answerer,
-            questions,
-            split,
-        ).lines()
+    splits = ["dev", "heldout"] if args.split == "all" else [args.split]
+    for split in splits:
+        lines = evaluate(extractive, questions, split).lines()
         print("\n".join(line for line in lines if args.misses or not line.startswith("  miss")))
+    judge = OverlapJudge(settings.support_threshold)
+    for split in ("tuning", "held-out"):
+        print("\n".join(support_agreement(judge, session.index.passages, split).lines()))
+    if answerer is not extractive:
+        chosen = [q for q in questions if not q.out_of_scope and (args.split == "all" or q.split == args.split)]
+        if args.limit:
+            chosen = chosen[: args.limit]
+        print(f"model {answerer.model.name} at {answerer.model.where}:")
+        print("\n".join(generation_stats(answerer, chosen).lines()))
     return 0
 
 

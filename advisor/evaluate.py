@@ -16,6 +16,7 @@ from advisor.config import PROJECT_ROOT
 from advisor.passages import Passage
 
 QUESTIONS = PROJECT_ROOT / "evals" / "questions.jsonl"
+SUPPORT_PAIRS = PROJECT_ROOT / "evals" / "support_pairs.jsonl"
 
 
 @dataclass(frozen=True)
@@ -113,3 +114,94 @@ def evaluate(answerer: ExtractiveAnswerer, questions: list[EvalQuestion], split:
     report.refusal_accuracy = refused_out / max(1, report.out_of_scope)
     report.false_refusal_rate = refused_in / max(1, report.in_scope)
     return report
+
+
+@dataclass
+class Agreement:
+    """How often a support judge agrees with hand labels; ``split`` is which pairs were counted."""
+
+    split: str
+    pairs: int = 0
+    agree: int = 0
+    true_pos: int = 0  # judged supported, labelled supported
+    false_pos: int = 0  # judged supported, labelled unsupported
+    false_neg: int = 0  # judged unsupported, labelled supported
+    by_kind: dict[str, list[int]] = field(default_factory=dict)  # kind -> [agree, total]
+
+    @property
+    def accuracy(self) -> float:
+        return self.agree / max(1, self.pairs)
+
+    def lines(self) -> list[str]:
+        kinds = ", ".join(f"{k} {a}/{n}" for k, (a, n) in sorted(self.by_kind.items()))
+        return [
+            f"support judge vs hand labels ({self.split}, {self.pairs} pairs): agreement {self.accuracy:.3f}; "
+            f"passed unsupported sentences {self.false_pos}, rejected supported ones {self.false_neg}",
+            f"  by kind: {kinds}",
+        ]
+
+
+def support_agreement(judge, passages: dict[str, Passage], split: str = "all", path: Path = SUPPORT_PAIRS) -> Agreement:
+    """Agreement of ``judge`` with evals/support_pairs.jsonl. The threshold was tuned on the pairs
+    with odd ids ("tuning"); the even ids ("held-out") were not looked at while tuning."""
+    report = Agreement(split)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        pair = json.loads(line)
+        odd = int(pair["id"].lstrip("s")) % 2 == 1
+        if (split == "tuning" and not odd) or (split == "held-out" and odd):
+            continue
+        verdict = judge.judge(pair["sentence"], [passages[pair["passage_id"]]]).supported
+        report.pairs += 1
+        report.agree += verdict == pair["supported"]
+        report.true_pos += verdict and pair["supported"]
+        report.false_pos += verdict and not pair["supported"]
+        report.false_neg += (not verdict) and pair["supported"]
+        tally = report.by_kind.setdefault(pair["kind"], [0, 0])
+        tally[0] += verdict == pair["supported"]
+        tally[1] += 1
+    return report
+
+
+@dataclass
+class GenerationStats:
+    """What the citation check did to a model's answers over a question set."""
+
+    questions: int = 0
+    answered_by_model: int = 0
+    fell_back: int = 0
+    refused: int = 0
+    kept: int = 0
+    dropped: int = 0
+    dangling: int = 0
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        total = self.kept + self.dropped
+        return [
+            f"generated answers ({self.questions} questions, {self.seconds / max(1, self.questions):.1f} s each): "
+            f"{self.answered_by_model} answered by the model, {self.fell_back} fell back to extractive, "
+            f"{self.refused} refused",
+            f"  sentences: {total} generated, {self.dropped} dropped as unsupported "
+            f"({self.dropped / max(1, total):.0%}), {self.kept} kept; "
+            f"{self.dangling} citations to passages that were not supplied",
+        ]
+
+
+def generation_stats(answerer, questions: list[EvalQuestion]) -> GenerationStats:
+    stats = GenerationStats()
+    started = time.perf_counter()
+    for q in questions:
+        answer = answerer.answer(q.question, k=5, unsupported="drop")
+        stats.questions += 1
+        stats.refused += answer.refused
+        if answer.backend == answerer.name and not answer.refused:
+            stats.answered_by_model += 1
+            stats.kept += sum(len(p) for p in answer.paragraphs)
+        elif answer.note:
+            stats.fell_back += 1
+        stats.dropped += answer.dropped
+        stats.dangling += answer.dangling
+    stats.seconds = time.perf_counter() - started
+    return stats

@@ -16,6 +16,7 @@ from advisor.config import Settings
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 RETRY_PAUSE = 0.5  # seconds before a retry; doubled each time
+MAX_REPLY_TOKENS = 400  # five cited sentences fit easily; a rambling model stops here
 
 
 class ModelError(Exception):
@@ -59,12 +60,16 @@ class ChatModel:
                 from llama_index.llms.openai_like import OpenAILike
 
                 self._llm = OpenAILike(
-                    api_base=self.base_url, is_chat_model=True, context_window=8192, max_tokens=512, **common
+                    api_base=self.base_url,
+                    is_chat_model=True,
+                    context_window=8192,
+                    max_tokens=MAX_REPLY_TOKENS,
+                    **common,
                 )
             else:
                 from llama_index.llms.openai import OpenAI
 
-                self._llm = OpenAI(max_tokens=512, **common)
+                self._llm = OpenAI(max_tokens=MAX_REPLY_TOKENS, **common)
         return self._llm
 
     def chat(self, messages: list[Message]) -> str:

@@ -150,3 +150,17 @@ def test_bad_setting_is_reported(run_cli, monkeypatch):
     result = run_cli("ask", MASTERY)
     assert result.returncode == 2 and "ADVISOR_TOP_K must be a whole number" in result.stderr.decode()
     _no_traceback(result)
+
+
+def test_bad_backend_settings_are_reported(run_cli, monkeypatch):
+    monkeypatch.setenv("ADVISOR_BACKEND", "gpt9")
+    result = run_cli("ask", MASTERY)
+    assert (
+        result.returncode == 2 and "ADVISOR_BACKEND must be one of auto, extractive, openai" in result.stderr.decode()
+    )
+    monkeypatch.delenv("ADVISOR_BACKEND")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    result = run_cli("ask", MASTERY, "--backend", "openai")
+    assert result.returncode == 2 and "needs OPENAI_API_KEY" in result.stderr.decode()
+    _no_traceback(result)

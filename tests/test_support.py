@@ -1,0 +1,85 @@
+"""The support check, on hand-made cases and against the hand-labelled pairs in evals/."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.evaluate import support_agreement
+from advisor.passages import Passage
+from advisor.prompts import render
+from advisor.support import OverlapJudge
+
+CREDIT = Passage(
+    doc_id="framework",
+    source="State Policy Framework for Personalized Learning",
+    heading="Proficiency-based Credit",
+    text=(
+        "Credit for learning is based on student demonstration of proficiency of clearly defined learning "
+        "expectations, not seat time. State policy outlines the process districts must follow when awarding credit "
+        "to ensure both quality and equity of implementation while delegating the responsibility for determining "
+        "student proficiency to districts."
+    ),
+)
+PAY = Passage(
+    doc_id="framework",
+    source="x",
+    heading="Compensation",
+    text="The state ensures that teacher and leader compensation is competitive with other professions.",
+)
+
+
+@pytest.fixture(scope="module")
+def judge():
+    return OverlapJudge()
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Credit for learning is based on student demonstration of proficiency, not seat time.",
+        "Districts must follow a state process when they award credit.",
+        "Students earn credit by demonstrating proficiency in clearly defined learning expectations rather than "
+        "seat time.",
+    ],
+)
+def test_supported(judge, sentence):
+    verdict = judge.judge(sentence, [CREDIT])
+    assert verdict.supported and verdict.reason is None and 0 <= verdict.lexical <= 1
+
+
+@pytest.mark.parametrize(
+    ("sentence", "passages", "reason"),
+    [
+        ("Teachers should be paid more than doctors.", [CREDIT], "support score"),
+        ("Credit for learning requires 120 hours of seat time.", [CREDIT], "states 120"),
+        ("Credit is based on proficiency, not seat time.", [], "cites no supplied passage"),
+        ("Credit for learning is based on proficiency, not seat time.", [PAY], "support score"),
+    ],
+)
+def test_unsupported(judge, sentence, passages, reason):
+    verdict = judge.judge(sentence, passages)
+    assert not verdict.supported and reason in verdict.reason
+
+
+def test_support_from_any_of_several_cited_passages(judge):
+    assert judge.judge("Teacher compensation is competitive with other professions.", [CREDIT, PAY]).supported
+
+
+def test_agreement_with_hand_labels(judge, index):
+    """At least 60 pairs of both kinds; the threshold was tuned on odd ids, held-out are even."""
+    tuning = support_agreement(judge, index.passages, "tuning")
+    held_out = support_agreement(judge, index.passages, "held-out")
+    everything = support_agreement(judge, index.passages, "all")
+    assert everything.pairs >= 60 and 0 < everything.true_pos < everything.pairs
+    assert tuning.accuracy >= 0.90, tuning.lines()
+    assert held_out.accuracy >= 0.85, held_out.lines()
+
+
+def test_prompts_are_files_loaded_by_name():
+    text = render("answer", passages="[1] (x)\n<<<\nbody\n>>>", question="What about {braces} and $money?")
+    assert "Question: What about {braces} and $money?" in text and "[1] (x)" in text
+    assert "sources don't cover this" in render("system")
+    with pytest.raises(KeyError):
+        render("answer", question="no passages given")
+    with pytest.raises(FileNotFoundError):
+        render("no-such-prompt")

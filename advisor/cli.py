@@ -190,13 +190,15 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _unsupported(args: argparse.Namespace) -> str:
+    return args.unsupported or ("drop" if args.json else "flag")
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    return _run_batch(
-        args,
-        settings,
-        lambda session, q, filters: session.answerer.answer(q, mode=args.mode, k=args.k, filters=filters),
-        format_answer,
-    )
+    def run(session: Session, question: str, filters):  # -> Answer
+        return session.answerer.answer(question, args.mode, args.k, filters, unsupported=_unsupported(args))
+
+    return _run_batch(args, settings, run, format_answer, backend=args.backend)
 
 
 def cmd_retrieve(args: argparse.Namespace, settings: Settings) -> int:

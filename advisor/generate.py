@@ -100,7 +100,7 @@ class GenerativeAnswerer:
     def _run(self, question, mode, k, filters, unsupported, result: AnswerStream) -> Iterator[str]:
         gate = self.extractive.gate(question, mode, k, filters)
         if isinstance(gate, Answer):  # refused before any model call
-            gate.model = self.model.name
+            gate.backend, gate.model = self.name, self.model.name
             result.answer = gate
             yield gate.text
             return

@@ -28,7 +28,8 @@ def _openai(extractive: ExtractiveAnswerer, settings: Settings) -> Any:
         raise UserError(
             "The openai backend needs OPENAI_API_KEY (for OpenAI) or OPENAI_BASE_URL (for a compatible server)."
         )
-    return GenerativeAnswerer(extractive, ChatModel(settings), OverlapJudge(settings.support_threshold))
+    judge = OverlapJudge(settings.support_threshold, extractive.index.sentence_vectors)
+    return GenerativeAnswerer(extractive, ChatModel(settings), judge)
 
 
 BACKENDS: dict[str, Callable[[ExtractiveAnswerer, Settings], Any]] = {

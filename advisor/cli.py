@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from advisor.config import ConfigError, Settings, quiet_offline_environment
+from advisor.config import PROJECT_ROOT, ConfigError, Settings, quiet_offline_environment
 from advisor.errors import UserError
 
 EPILOG = """\
@@ -112,16 +112,31 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     answer_args(p)
 
-    p = sub.add_parser("eval", help="retrieval and refusal metrics on evals/questions.jsonl")
+    p = sub.add_parser(
+        "eval",
+        help="grounding evaluation: retrieval pipelines and answer backends, written as a report",
+        description="Evaluate retrieval (the advisor's hybrid against dense-only, BM25-only and llama-index's "
+        "default pipeline) and answers (refusal, citation recall and precision, groundedness, coverage, latency) "
+        "on evals/questions.jsonl, per split; writes report.md, report.json and PNG charts.",
+    )
     p.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
-    p.add_argument("--misses", action="store_true", help="list the questions that missed")
+    p.add_argument(
+        "--questions",
+        type=Path,
+        default=PROJECT_ROOT / "evals" / "questions.jsonl",
+        help="a question set in the same JSON Lines format (default: evals/questions.jsonl)",
+    )
+    p.add_argument("--out", type=Path, default=PROJECT_ROOT / "eval-report", help="folder for the report")
     p.add_argument(
         "--backend",
         choices=["auto", "extractive", "openai"],
         default=None,
-        help="with a model configured, also run its answers through the citation check",
+        help="with a model configured (auto), its answers get their own row and an LLM judge runs",
     )
-    p.add_argument("--limit", type=int, default=0, help="at most this many questions for the model run")
+    p.add_argument("--limit", type=int, default=0, help="only the first N questions (a quick look)")
+    p.add_argument(
+        "--fast", action="store_true", help="skip the llama-index default baseline (it builds its own index)"
+    )
     return parser
 
 
@@ -344,26 +359,39 @@ def _echo(deltas) -> Iterator[str]:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from advisor.evaluate import evaluate, generation_stats, load_questions, support_agreement
-    from advisor.support import OverlapJudge
+    from advisor import report
+    from advisor.evaluate import load_questions, run
+    from advisor.pipelines import BM25Pipeline, DensePipeline, HybridPipeline, LlamaIndexDefaultPipeline
+    from advisor.support import LLMJudge, OverlapJudge
 
     session = Session(settings, args.backend)
     answerer = session.answerer
     extractive = getattr(answerer, "extractive", answerer)
-    questions = load_questions()
-    splits = ["dev", "heldout"] if args.split == "all" else [args.split]
-    for split in splits:
-        lines = evaluate(extractive, questions, split).lines()
-        print("\n".join(line for line in lines if args.misses or not line.startswith("  miss")))
-    judge = OverlapJudge(settings.support_threshold)
-    for split in ("tuning", "held-out"):
-        print("\n".join(support_agreement(judge, session.index.passages, split).lines()))
+    try:
+        questions = load_questions(args.questions)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"Cannot use the question set: {exc}") from None
+    if args.split != "all":
+        questions = [q for q in questions if q.split == args.split]
+    if args.limit:
+        questions = questions[: args.limit]
+    retriever = extractive.retriever
+    pipelines = [HybridPipeline(retriever), DensePipeline(retriever), BM25Pipeline(retriever)]
+    if not args.fast:
+        pipelines.append(LlamaIndexDefaultPipeline(settings))
+    answerers = {"extractive": extractive}
+    judges = {"offline (lexical + MiniLM)": OverlapJudge(settings.support_threshold, session.index.sentence_vectors)}
     if answerer is not extractive:
-        chosen = [q for q in questions if not q.out_of_scope and (args.split == "all" or q.split == args.split)]
-        if args.limit:
-            chosen = chosen[: args.limit]
-        print(f"model {answerer.model.name} at {answerer.model.where}:")
-        print("\n".join(generation_stats(answerer, chosen).lines()))
+        answerers[f"model {answerer.model.name}"] = answerer
+        judges[f"LLM judge ({answerer.model.name})"] = LLMJudge(answerer.model)
+    result = run(pipelines, answerers, judges, session.index.passages, questions)
+    written = report.write(result, args.out)
+    for split in ("heldout", "dev"):
+        if result.questions.get(split):
+            print("\n".join(report.retrieval_table(result, split)), end="\n\n")
+            print("\n".join(report.answer_table(result, split)), end="\n\n")
+    print("\n".join(report.judge_table(result)), end="\n\n")
+    print(f"{len(result.failures)} failure rows. Report: " + ", ".join(str(p) for p in written))
     return 0
 
 

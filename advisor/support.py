@@ -19,13 +19,16 @@ Its agreement with the hand-labelled pairs in evals/support_pairs.jsonl is measu
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
 from advisor.embeddings import shared_encoder
+from advisor.llm import ChatModel, Message, ModelError
 from advisor.passages import Passage
+from advisor.prompts import render
 from advisor.text import content_terms, split_sentences
 
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
@@ -43,15 +46,38 @@ class Support:
         return {"supported": self.supported, "score": round(self.score, 3), "reason": self.reason}
 
 
+VectorSource = Callable[[list[str]], dict[str, tuple[list[str], np.ndarray]]]
+
+
 class SupportJudge(Protocol):
     def judge(self, sentence: str, passages: list[Passage]) -> Support: ...
 
 
 class OverlapJudge:
-    """Lexical overlap plus embedding similarity; no model beyond the shipped embedder."""
+    """Lexical overlap plus embedding similarity; no model beyond the shipped embedder.
 
-    def __init__(self, threshold: float = 0.675) -> None:
+    ``sentence_vectors`` (optional) returns stored vectors of indexed passages' sentences, so a
+    passage's sentences are embedded once at index time rather than at every check."""
+
+    def __init__(self, threshold: float = 0.675, sentence_vectors: VectorSource | None = None) -> None:
         self.threshold = threshold
+        self.sentence_vectors = sentence_vectors
+        self._cache: dict[str, tuple[list[str], np.ndarray]] = {}
+
+    def _sentences(self, passages: list[Passage]) -> tuple[list[str], np.ndarray]:
+        missing = [p.id for p in passages if p.id not in self._cache]
+        if missing and self.sentence_vectors is not None:
+            self._cache.update(self.sentence_vectors(missing))
+        texts: list[str] = []
+        rows: list[np.ndarray] = []
+        for p in passages:
+            if p.id not in self._cache:  # not indexed (or no store given): embed it now, once
+                sentences = split_sentences(p.text) or [p.text]
+                self._cache[p.id] = (sentences, shared_encoder().encode(sentences))
+            sentences, vectors = self._cache[p.id]
+            texts += sentences
+            rows.append(vectors)
+        return texts, np.vstack(rows)
 
     def judge(self, sentence: str, passages: list[Passage]) -> Support:
         if not passages:
@@ -59,9 +85,8 @@ class OverlapJudge:
         source = "\n".join(p.text for p in passages)
         terms = content_terms(sentence)
         lexical = len(terms & content_terms(source)) / len(terms) if terms else 0.0
-        candidates = [s for p in passages for s in split_sentences(p.text)] or [source]
-        vectors = shared_encoder().encode([sentence, *candidates])
-        semantic = float(np.max(vectors[1:] @ vectors[0]))
+        _, vectors = self._sentences(passages)
+        semantic = float(np.max(vectors @ shared_encoder().encode_query(sentence)))
         score = (lexical + semantic) / 2
         missing = [n for n in _NUMBER.findall(sentence) if n.rstrip(".,") not in source]
         if missing:
@@ -69,3 +94,21 @@ class OverlapJudge:
         if score < self.threshold:
             return Support(False, score, lexical, semantic, f"support score {score:.2f} < {self.threshold:.2f}")
         return Support(True, score, lexical, semantic)
+
+
+class LLMJudge:
+    """Asks a chat model whether the passages state everything the sentence says (prompts/judge.txt)."""
+
+    def __init__(self, model: ChatModel) -> None:
+        self.model = model
+
+    def judge(self, sentence: str, passages: list[Passage]) -> Support:
+        if not passages:
+            return Support(False, 0.0, 0.0, 0.0, "cites no supplied passage")
+        prompt = render("judge", passage="\n\n".join(p.text for p in passages), sentence=sentence)
+        try:
+            reply = self.model.chat([Message("user", prompt)]).strip().lower()
+        except ModelError as exc:
+            return Support(False, 0.0, 0.0, 0.0, f"the judge model failed ({exc.reason})")
+        supported = reply.startswith("yes")
+        return Support(supported, float(supported), 0.0, 0.0, None if supported else f"the judge said {reply[:20]!r}")

@@ -70,7 +70,8 @@ def test_agreement_with_hand_labels(judge, index):
     tuning = support_agreement(judge, index.passages, "tuning")
     held_out = support_agreement(judge, index.passages, "held-out")
     everything = support_agreement(judge, index.passages, "all")
-    assert everything.pairs >= 60 and 0 < everything.true_pos < everything.pairs
+    assert everything.pairs >= 60
+    assert {"verbatim", "paraphrase", "added-claim", "contradiction", "wrong-passage"} <= set(everything.by_kind)
     assert tuning.accuracy >= 0.90, tuning.lines()
     assert held_out.accuracy >= 0.85, held_out.lines()
 

@@ -164,3 +164,30 @@ def test_bad_backend_settings_are_reported(run_cli, monkeypatch):
     result = run_cli("ask", MASTERY, "--backend", "openai")
     assert result.returncode == 2 and "needs OPENAI_API_KEY" in result.stderr.decode()
     _no_traceback(result)
+
+
+def test_eval_writes_the_report(run_cli, tmp_path):
+    out = tmp_path / "report"
+    result = run_cli("eval", "--fast", "--limit", "12", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert {p.name for p in out.iterdir()} == {"report.md", "report.json", "retrieval.png", "answers.png"}
+    data = json.loads((out / "report.json").read_text())
+    assert set(data["retrieval"]) == {
+        "hybrid (advisor)",
+        "dense only (advisor passages)",
+        "BM25 only (advisor passages)",
+    }
+    assert (
+        set(data["answers"]) == {"extractive"} and data["judges"]["offline (lexical + MiniLM)"]["held-out"]["pairs"] > 0
+    )
+    markdown = (out / "report.md").read_text()
+    assert "## Failures" in markdown and "| hybrid (advisor) |" in markdown and "held-out" in markdown
+    assert (out / "retrieval.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_eval_rejects_a_broken_question_set(run_cli, tmp_path):
+    bad = tmp_path / "questions.jsonl"
+    bad.write_text('{"id": "x1", "question": "no split"}\n')
+    result = run_cli("eval", "--questions", str(bad), "--out", str(tmp_path / "r"))
+    assert result.returncode == 2 and "questions.jsonl:1: not a valid question line" in result.stderr.decode()
+    _no_traceback(result)

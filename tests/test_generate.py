@@ -237,3 +237,19 @@ def test_cli_with_a_model_server_and_with_it_stopped(settings, index, fake):
     assert data["backend"] == "extractive" and "could not be reached" in data["note"]
     strict = subprocess.run([*cmd, "--strict"], capture_output=True, env=down, timeout=60)
     assert strict.returncode == 2 and b"could not be reached" in strict.stderr and b"Traceback" not in strict.stderr
+
+
+def test_eval_gives_the_model_its_own_row_and_an_llm_judge(settings, index, fake, tmp_path):
+    env = os.environ | {
+        "ADVISOR_INDEX_DIR": str(settings.index_dir),
+        "OPENAI_BASE_URL": fake.base_url,
+        "ADVISOR_MODEL": "scripted",
+    }
+    fake.default = Reply("no")  # every reply: the model refuses nothing useful and the judge says no
+    out = tmp_path / "report"
+    cmd = [sys.executable, "-m", "advisor.cli", "eval", "--fast", "--limit", "4", "--out", str(out)]
+    result = subprocess.run(cmd, capture_output=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    data = json.loads((out / "report.json").read_text())
+    assert set(data["answers"]) == {"extractive", "model scripted"}
+    assert set(data["judges"]) == {"offline (lexical + MiniLM)", "LLM judge (scripted)"}

@@ -19,12 +19,13 @@ from advisor.llm import ChatModel, Message, ModelError
 from advisor.passages import Passage
 from advisor.prompts import render
 from advisor.retrieve import Filters, Hit
-from advisor.support import SupportJudge
+from advisor.support import Support, SupportJudge
 from advisor.text import split_sentences
 
 UNSUPPORTED_POLICIES = ("drop", "flag")
 _MARKER = re.compile(r"\[(\d+)\]")
 _MARKERS_AFTER_END = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
+_PROMPT_RESIDUE = re.compile(r"›|<<<|>>>")
 _MODEL_REFUSAL = re.compile(r"sources (do not|don't|don’t) cover", re.IGNORECASE)
 
 
@@ -153,7 +154,10 @@ class GenerativeAnswerer:
         for claim in parse_claims(reply):
             valid = list(dict.fromkeys(n for n in claim.markers if n in supplied))
             dangling += len([n for n in claim.markers if n not in supplied])
-            support = self.judge.judge(claim.text, [supplied[n] for n in valid])
+            if _PROMPT_RESIDUE.search(claim.text):  # the passages' headers or fences echoed back
+                support = Support(False, 0.0, 0.0, 0.0, "repeats the prompt's passage labels, not a claim")
+            else:
+                support = self.judge.judge(claim.text, [supplied[n] for n in valid])
             if not support.supported and unsupported == "drop":
                 dropped += 1
                 continue

@@ -253,3 +253,10 @@ def test_eval_gives_the_model_its_own_row_and_an_llm_judge(settings, index, fake
     data = json.loads((out / "report.json").read_text())
     assert set(data["answers"]) == {"extractive", "model scripted"}
     assert set(data["judges"]) == {"offline (lexical + MiniLM)", "LLM judge (scripted)"}
+
+
+def test_echoed_passage_labels_are_not_claims(generative, fake):
+    fake.queue(GOOD + " (State Policy Framework for Personalized Learning › Policy Flexibility) [1].")
+    answer = generative.answer(MASTERY, unsupported="flag")
+    echoed = [s for s in answer.paragraphs[0] if "›" in s.text]
+    assert len(echoed) == 1 and echoed[0].flagged and "passage labels" in echoed[0].support.reason

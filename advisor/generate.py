@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from advisor.answer import Answer, AnswerStream, CitationList, ExtractiveAnswerer, Sentence
 from advisor.errors import UserError
@@ -74,15 +75,9 @@ class GenerativeAnswerer:
         self.index = extractive.index
         self.retriever = extractive.retriever
 
-    def answer(
-        self,
-        question: str,
-        mode: str = "answer",
-        k: int | None = None,
-        filters: Filters = Filters(),
-        unsupported: str = "drop",
-    ) -> Answer:
-        return self.stream(question, mode, k, filters, unsupported).finish()
+    def answer(self, *args: Any, **kwargs: Any) -> Answer:
+        """The verified answer, once the whole reply is in (the same arguments as ``stream``)."""
+        return self.stream(*args, **kwargs).finish()
 
     def stream(
         self,

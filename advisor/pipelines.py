@@ -55,18 +55,18 @@ class DensePipeline(HybridPipeline):
     name = "dense only (advisor passages)"
 
     def retrieve(self, question: str, k: int) -> list[Retrieved]:
+        return self._passages(self.retriever.dense(question, Filters(), n=k))
+
+    def _passages(self, ranked: list[tuple[str, float]]) -> list[Retrieved]:
         passages = self.retriever.index.passages
-        ids = [pid for pid, _ in self.retriever.dense(question, Filters(), n=k)]
-        return [Retrieved(pid, passages[pid].text, _label(passages[pid])) for pid in ids]
+        return [Retrieved(pid, passages[pid].text, _label(passages[pid])) for pid, _ in ranked]
 
 
-class BM25Pipeline(HybridPipeline):
+class BM25Pipeline(DensePipeline):
     name = "BM25 only (advisor passages)"
 
     def retrieve(self, question: str, k: int) -> list[Retrieved]:
-        passages = self.retriever.index.passages
-        ids = [pid for pid, _ in self.retriever.sparse(question, Filters(), n=k)]
-        return [Retrieved(pid, passages[pid].text, _label(passages[pid])) for pid in ids]
+        return self._passages(self.retriever.sparse(question, Filters(), n=k))
 
 
 class LlamaIndexDefaultPipeline:

@@ -260,3 +260,15 @@ def test_echoed_passage_labels_are_not_claims(generative, fake):
     answer = generative.answer(MASTERY, unsupported="flag")
     echoed = [s for s in answer.paragraphs[0] if "›" in s.text]
     assert len(echoed) == 1 and echoed[0].flagged and "passage labels" in echoed[0].support.reason
+
+
+def test_api_key_alone_means_openai_with_a_default_model(settings):
+    from llama_index.llms.openai import OpenAI
+    from llama_index.llms.openai_like import OpenAILike
+
+    model = ChatModel(replace(settings, openai_api_key="sk-test", openai_base_url=None, model=None))
+    client = model._client()  # built without any network call
+    assert type(client) is OpenAI and client.model == "gpt-4o-mini" and model.where == "OpenAI"
+    assert client.timeout == settings.llm_timeout and client.max_retries == 0  # our own retry budget applies
+    compatible = ChatModel(replace(settings, openai_base_url="http://127.0.0.1:9/v1", model="llama3"))._client()
+    assert isinstance(compatible, OpenAILike) and compatible.api_base == "http://127.0.0.1:9/v1"

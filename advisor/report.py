@@ -35,14 +35,14 @@ def answer_table(run: EvalRun, split: str) -> list[str]:
     lines = [
         f"| backend ({split}) | "
         + " | ".join(c for _, c in ANSWER_COLUMNS)
-        + " | dangling | dropped | p50 ms | p95 ms |",
-        "|---" * (len(ANSWER_COLUMNS) + 5) + "|",
+        + " | dangling | dropped | fell back | p50 ms | p95 ms |",
+        "|---" * (len(ANSWER_COLUMNS) + 6) + "|",
     ]
     for name, scores in run.answers.items():
         s = scores[split]
         values = " | ".join(f"{getattr(s, key):.3f}" for key, _ in ANSWER_COLUMNS)
         lines.append(
-            f"| {name} | {values} | {s.dangling_citations} | {s.dropped_sentences} | "
+            f"| {name} | {values} | {s.dangling_citations} | {s.dropped_sentences} | {s.fell_back} | "
             f"{s.latency_p50_ms:.0f} | {s.latency_p95_ms:.0f} |"
         )
     return lines
@@ -67,10 +67,11 @@ def markdown(run: EvalRun, charts: list[str]) -> str:
         "## Retrieval",
         "",
     ]
-    for split in ("heldout", "dev"):
+    splits = [split for split in ("heldout", "dev") if run.questions.get(split)]
+    for split in splits:
         out += retrieval_table(run, split) + [""]
     out += ["## Answers", ""]
-    for split in ("heldout", "dev"):
+    for split in splits:
         out += answer_table(run, split) + [""]
     out += [
         "Citation recall and precision follow ALCE (Gao et al. 2023), groundedness RAGAS faithfulness; the support "
@@ -117,13 +118,14 @@ def charts(run: EvalRun, folder: Path) -> list[str]:
     ):
         fig, ax = plt.subplots(figsize=(9, 4), dpi=100)
         width = 0.8 / max(1, len(table))
+        split = "heldout" if run.questions.get("heldout") else "dev"
         for i, (name, scores) in enumerate(table.items()):
-            values = [getattr(scores["heldout"], key) for key, _ in columns]
+            values = [getattr(scores[split], key) for key, _ in columns]
             positions = [x + i * width for x in range(len(columns))]
             ax.bar(positions, values, width, label=name)
         ax.set_xticks([x + width * (len(table) - 1) / 2 for x in range(len(columns))], [c for _, c in columns])
         ax.set_ylim(0, 1)
-        ax.set_title(f"{filename[:-4].capitalize()}, held-out split")
+        ax.set_title(f"{filename[:-4].capitalize()}, {split} split")
         ax.legend(fontsize=8)
         fig.tight_layout()
         fig.savefig(folder / filename)

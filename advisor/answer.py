@@ -194,8 +194,10 @@ class ExtractiveAnswerer:
     ) -> Answer:
         """Extra options of other answerers (``unsupported=``) do not apply here and are ignored."""
         gate = self.gate(question, mode, k, filters)
-        if isinstance(gate, Answer):
-            return gate
+        return gate if isinstance(gate, Answer) else self.answer_from(question, mode, gate)
+
+    def answer_from(self, question: str, mode: str, gate: Gate) -> Answer:
+        """The extractive answer for a question that already passed ``gate``."""
         hits, scored, relevance = gate
         chosen = self._choose(scored, mode, relevance)
         if not chosen:
@@ -234,7 +236,7 @@ class ExtractiveAnswerer:
         limit = 5 if mode == "talking-points" else 4
         picked: list[tuple[Hit, list[str]]] = []
         for hit, sentences, similarity in scored:
-            usable = [i for i, text in enumerate(sentences) if _quotable(text)]
+            usable = _quotable_positions(sentences)
             if not usable or similarity[usable].max() < floor:
                 continue
             order = sorted(usable, key=lambda i: -similarity[i])
@@ -248,7 +250,7 @@ class ExtractiveAnswerer:
             # The most relevant sentence was a question or a lead-in ("...the following:"): quote the
             # best plain sentence of its passage instead.
             hit, sentences, similarity = max(scored, key=lambda x: x[2].max() if len(x[2]) else -1.0)
-            usable = [i for i, text in enumerate(sentences) if _quotable(text)]
+            usable = _quotable_positions(sentences)
             if usable:
                 picked.append((hit, [sentences[max(usable, key=lambda i: similarity[i])]]))
         if mode == "talking-points" and 0 < len(picked) < 3:
@@ -286,6 +288,10 @@ def _quotable(sentence: str) -> bool:
         return False
     n_words = len(sentence.split())
     return n_words >= 10 or (n_words >= 5 and sentence.endswith((".", "!", "”", '"', ")")))
+
+
+def _quotable_positions(sentences: list[str]) -> list[int]:
+    return [i for i, text in enumerate(sentences) if _quotable(text)]
 
 
 def _trim(sentence: str) -> str:

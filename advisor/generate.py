@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.answer import Answer, AnswerStream, CitationList, ExtractiveAnswerer, Sentence
+from advisor.answer import Answer, AnswerStream, CitationList, ExtractiveAnswerer, Gate, Sentence
 from advisor.errors import UserError
 from advisor.llm import ChatModel, Message, ModelError
 from advisor.passages import Passage
@@ -116,22 +116,14 @@ class GenerativeAnswerer:
         except ModelError as exc:
             if self.settings.strict:
                 raise UserError(f"The model at {self.model.where} failed: {exc.reason}.") from None
-            result.answer = self._fallback(question, mode, k, filters, f"The model could not be used ({exc.reason})")
+            result.answer = self._fallback(question, mode, gate, f"The model could not be used ({exc.reason})")
             yield "\n\n" + result.answer.text if reply else result.answer.text
             return
-        result.answer = self.verify(question, mode, hits, "".join(reply), unsupported, k, filters)
+        result.answer = self.verify(question, mode, gate, "".join(reply), unsupported)
 
-    def verify(
-        self,
-        question: str,
-        mode: str,
-        hits: list[Hit],
-        reply: str,
-        unsupported: str,
-        k: int | None = None,
-        filters: Filters = Filters(),
-    ) -> Answer:
+    def verify(self, question: str, mode: str, gate: Gate, reply: str, unsupported: str) -> Answer:
         """Check the reply's citations and support; drop or flag what the passages do not back."""
+        hits = gate[0]
         if _MODEL_REFUSAL.search(reply) and len(reply) < 200:
             return Answer(
                 question,
@@ -160,7 +152,7 @@ class GenerativeAnswerer:
             kept.append(Sentence(claim.text, numbers, "generated", support))
         if not any(s.support and s.support.supported for s in kept):
             why = "none of the model's sentences was supported by the passages it cited"
-            fallback = self._fallback(question, mode, k, filters, f"The model's answer was not used ({why})")
+            fallback = self._fallback(question, mode, gate, f"The model's answer was not used ({why})")
             fallback.dropped, fallback.dangling = dropped + len(kept), dangling
             return fallback
         paragraphs = [kept]
@@ -177,8 +169,9 @@ class GenerativeAnswerer:
             dangling=dangling,
         )
 
-    def _fallback(self, question, mode, k, filters, why: str) -> Answer:
-        answer = self.extractive.answer(question, mode, k, filters)
+    def _fallback(self, question: str, mode: str, gate: Gate, why: str) -> Answer:
+        """The extractive answer from the same retrieval (nothing is retrieved twice), with why."""
+        answer = self.extractive.answer_from(question, mode, gate)
         answer.model = self.model.name
         answer.note = f"{why}; this is the offline extractive answer."
         return answer

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from advisor.corpus import Document, read_lines
-from advisor.text import clean_line, split_sentences
+from advisor.text import clean_line, name_key, split_sentences
 
 MAX_PASSAGE_CHARS = 1200
 SCHEMA_VERSION = 3  # bump when the stored metadata changes shape
@@ -268,11 +268,6 @@ _FRAMEWORK_SECTIONS = {
 }
 
 
-def _condition_key(name: str) -> str:
-    """Match 'Holistic Student Support' (contents) with 'HOLISTIC STUDENT SUPPORTS' (heading)."""
-    return " ".join(re.sub(r"s$", "", w) for w in name.lower().split())
-
-
 def _title_case(upper: str, known: str) -> str:
     """The heading's words in the contents' capitalisation: 'HOLISTIC STUDENT SUPPORTS' →
     'Holistic Student Supports' given 'Holistic Student Support'."""
@@ -295,7 +290,7 @@ def condition_names(lines: list[str]) -> list[str]:
 
 def _parse_framework(lines: list[str]) -> Iterator[RawPassage]:
     toc = condition_names(lines)
-    by_key = {_condition_key(name): name for name in toc}
+    by_key = {name_key(name): name for name in toc}
     condition: str | None = None
     part = INTRODUCTION
     heading: str | None = None
@@ -318,7 +313,7 @@ def _parse_framework(lines: list[str]) -> Iterator[RawPassage]:
             yield from flush()
             body, heading, after_condition = [], None, True
             continue
-        key = _condition_key(line)
+        key = name_key(line)
         if line.isupper() and key in by_key:
             yield from flush()
             condition = _title_case(line, by_key[key])

@@ -11,7 +11,6 @@ a policy paragraph is often answered by one of its sentences.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ from advisor.config import Settings
 from advisor.errors import UserError
 from advisor.index import Index
 from advisor.passages import Passage
+from advisor.text import name_key
 
 CANDIDATES = 30  # each retriever's list length before fusion
 
@@ -31,8 +31,11 @@ class Filters:
     sources: tuple[str, ...] = ()  # document ids
     parts: tuple[str, ...] = ()
 
-    def __bool__(self) -> bool:
-        return bool(self.conditions or self.sources or self.parts)
+    def clauses(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(metadata key, allowed values) for each restriction in use; passages and their
+        sentences carry the same keys, so every store filters the same way."""
+        pairs = (("condition", self.conditions), ("doc", self.sources), ("part", self.parts))
+        return [(key, values) for key, values in pairs if values]
 
 
 @dataclass(frozen=True)
@@ -45,15 +48,11 @@ class Hit:
     rank: int
 
 
-def _key(name: str) -> str:
-    return " ".join(re.sub(r"s$", "", w) for w in re.findall(r"[a-z0-9]+", name.lower()))
-
-
 def resolve_filters(index: Index, conditions=(), sources=(), parts=()) -> Filters:
     """Map what a user typed to the index's exact values; unknown names are a UserError."""
 
     def match(kind: str, typed: str, known: dict[str, str]) -> str:
-        key = _key(typed)
+        key = name_key(typed)
         exact = [v for k, v in known.items() if k == key]
         prefix = [v for k, v in known.items() if k.startswith(key) or key in k] if key else []
         found = exact or (prefix if len(prefix) == 1 else [])
@@ -62,11 +61,11 @@ def resolve_filters(index: Index, conditions=(), sources=(), parts=()) -> Filter
             raise UserError(f"Unknown {kind} {typed!r}. Choose from: {options}.")
         return found[0]
 
-    condition_names = {_key(c): c for c in index.conditions}
-    source_names = {_key(doc_id): doc_id for doc_id in index.sources} | {
-        _key(title): doc_id for doc_id, title in index.sources.items()
+    condition_names = {name_key(c): c for c in index.conditions}
+    source_names = {name_key(doc_id): doc_id for doc_id in index.sources} | {
+        name_key(title): doc_id for doc_id, title in index.sources.items()
     }
-    part_names = {_key(p.part): p.part for p in index.passages.values() if p.part}
+    part_names = {name_key(p.part): p.part for p in index.passages.values() if p.part}
     return Filters(
         conditions=tuple(dict.fromkeys(match("condition", c, condition_names) for c in conditions)),
         sources=tuple(dict.fromkeys(match("source", s, source_names) for s in sources)),
@@ -83,9 +82,7 @@ def _metadata_filters(filters: Filters) -> Any:
     )
 
     clauses = [
-        MetadataFilter(key=key, value=list(values), operator=FilterOperator.IN)
-        for key, values in (("condition", filters.conditions), ("doc", filters.sources), ("part", filters.parts))
-        if values
+        MetadataFilter(key=key, value=list(values), operator=FilterOperator.IN) for key, values in filters.clauses()
     ]
     return MetadataFilters(filters=clauses, condition=FilterCondition.AND) if clauses else None
 
@@ -158,11 +155,7 @@ class HybridRetriever:
 
 def _where(filters: Filters) -> dict | None:
     """The same filters as a Chroma where clause, for the sentence collection."""
-    clauses = [
-        {key: {"$in": list(values)}}
-        for key, values in (("condition", filters.conditions), ("doc", filters.sources), ("part", filters.parts))
-        if values
-    ]
+    clauses = [{key: {"$in": list(values)}} for key, values in filters.clauses()]
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}

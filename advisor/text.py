@@ -74,6 +74,12 @@ STOPWORDS = frozenset(
 )
 
 
+def name_key(name: str) -> str:
+    """A name compared the forgiving way: case, punctuation and plural 's' ignored, so that
+    'Holistic Student Support', 'HOLISTIC STUDENT SUPPORTS' and 'holistic-student-supports' match."""
+    return " ".join(re.sub(r"s$", "", w) for w in re.findall(r"[a-z0-9]+", name.lower()))
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens (letters and digits), apostrophes kept inside words."""
     return _WORD.findall(text.lower().replace("’", "'"))

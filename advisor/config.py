@@ -7,7 +7,7 @@ Every knob the advisor reads from the environment is a field here; nothing else 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +54,7 @@ def _env_path(name: str, default: Path) -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    """The advisor's settings; the README's configuration table is generated from these docs."""
+    """The advisor's settings; each field's docstring names its variable (README, "Configuration")."""
 
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     """ADVISOR_CORPUS_DIR: the documents and their manifest.toml."""
@@ -135,6 +135,3 @@ def quiet_offline_environment() -> None:
         if spec and spec.submodule_search_locations:
             cache = Path(spec.submodule_search_locations[0]) / "_static" / "tiktoken_cache"
             os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
-
-
-SETTING_NAMES = [f.name for f in fields(Settings)]

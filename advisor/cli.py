@@ -17,6 +17,7 @@ from pathlib import Path
 
 from advisor.config import PROJECT_ROOT, ConfigError, Settings, quiet_offline_environment
 from advisor.errors import UserError
+from advisor.session import Session
 
 EPILOG = """\
 examples:
@@ -140,23 +141,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-class Session:
-    """Opens the index and the answerer once per process, whatever the number of questions."""
-
-    def __init__(self, settings: Settings, backend: str | None = None) -> None:
-        from advisor.backends import make_answerer
-        from advisor.index import open_index
-
-        self.settings = settings
-        self.index = open_index(settings, on_build=lambda msg: print(msg, file=sys.stderr))
-        self.answerer = make_answerer(self.index, settings, backend)
-
-    def filters(self, args: argparse.Namespace):  # -> Filters
-        from advisor.retrieve import resolve_filters
-
-        return resolve_filters(self.index, args.condition, args.source, args.part)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if not args.command:
@@ -232,7 +216,7 @@ def _run_batch(args, settings, run, formatter, backend: str | None = None) -> in
     _check_k(args.k)
     questions = _questions(args)
     session = Session(settings, backend)
-    filters = session.filters(args)
+    filters = session.filters(args.condition, args.source, args.part)
     failures = 0
     for raw in questions:
         try:

@@ -63,6 +63,10 @@ class MiniLMEncoder:
             self._recent[text] = cached
         return cached
 
+    def forget(self) -> None:
+        """Drop the remembered question vectors (the benchmark times every question as new)."""
+        self._recent.clear()
+
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
         if not texts:

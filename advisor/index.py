@@ -20,9 +20,10 @@ from typing import Any
 from advisor import corpus, passages, text
 from advisor.config import Settings
 from advisor.corpus import MANIFEST_NAME, load_documents
-from advisor.embeddings import MODEL_NAME, MiniLMEmbedding, shared_encoder
+from advisor.embeddings import MODEL_NAME, shared_encoder
 from advisor.errors import DocumentError, UserError
 from advisor.passages import Passage, parse_document
+from advisor.vectors import VectorTable
 
 PARSER_MODULES = (corpus, passages, text)
 
@@ -119,6 +120,8 @@ def sync_index(settings: Settings, rebuild: bool = False) -> SyncReport:
     from llama_index.retrievers.bm25 import BM25Retriever
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
+    from advisor.llama_embedding import MiniLMEmbedding
+
     started = time.perf_counter()
     fingerprint = corpus_fingerprint(settings)
     passages, problems = corpus_passages(settings)
@@ -187,40 +190,40 @@ def _add_sentences(collection: Any, passages: list[Passage]) -> None:
 
 
 class Index:
-    """An opened index: the Chroma collections, the BM25 index and every passage by id."""
+    """An opened index: the Chroma collections, the BM25 index and every passage by id.
+
+    Both collections' vectors are read into memory once (``advisor/vectors.py``), so answering a
+    question makes no store round trip; nothing here imports llama-index, which only builds."""
 
     def __init__(self, settings: Settings) -> None:
-        from llama_index.core import VectorStoreIndex
-        from llama_index.retrievers.bm25 import BM25Retriever
-        from llama_index.vector_stores.chroma import ChromaVectorStore
+        import bm25s
 
         self.settings = settings
         client = _chroma_client(settings.index_dir)
         self.collection = _collection(client, PASSAGES)
         self.sentences = _collection(client, SENTENCES)
-        self.vector_index = VectorStoreIndex.from_vector_store(
-            ChromaVectorStore(chroma_collection=self.collection), embed_model=MiniLMEmbedding()
-        )
-        self.bm25 = BM25Retriever.from_persist_dir(str(settings.index_dir / "bm25")).bm25
-        got = self.collection.get(include=["documents", "metadatas"])
+        # Saved by llama-index's BM25Retriever (sync_index); retrieve.py queries it the same way.
+        self.bm25 = bm25s.BM25.load(str(settings.index_dir / "bm25"), load_corpus=True)
+        self.passage_table = VectorTable.read(self.collection)
+        self.sentence_table = VectorTable.read(self.sentences)
+        table = self.passage_table
         self.passages: dict[str, Passage] = {
-            pid: _passage_from(text, meta) for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"])
+            pid: _passage_from(text, meta) for pid, text, meta in zip(table.ids, table.documents, table.metadatas)
         }
+        self._sentence_rows: dict[str, list[int]] = {}
+        for row, meta in sorted(
+            enumerate(self.sentence_table.metadatas), key=lambda r: (r[1]["passage_id"], r[1]["position"])
+        ):
+            self._sentence_rows.setdefault(meta["passage_id"], []).append(row)
 
     def sentence_vectors(self, passage_ids: list[str]) -> dict[str, tuple[list[str], Any]]:
         """passage id → (its sentences, their vectors), in passage order."""
-        import numpy as np
-
-        got = self.sentences.get(
-            where={"passage_id": {"$in": passage_ids}}, include=["documents", "metadatas", "embeddings"]
-        )
-        grouped: dict[str, list[tuple[int, str, Any]]] = {}
-        for sentence, meta, vector in zip(got["documents"], got["metadatas"], got["embeddings"]):
-            grouped.setdefault(meta["passage_id"], []).append((meta["position"], sentence, vector))
+        table = self.sentence_table
         out = {}
-        for pid, rows in grouped.items():
-            rows.sort(key=lambda r: r[0])
-            out[pid] = ([r[1] for r in rows], np.array([r[2] for r in rows], dtype=np.float32))
+        for pid in passage_ids:
+            rows = self._sentence_rows.get(pid)
+            if rows:
+                out[pid] = ([table.documents[r] for r in rows], table.matrix[rows])
         return out
 
     @property

@@ -35,7 +35,7 @@ def load(persist_dir: Path) -> Any:
     """The persisted index, with the same embedding model for its queries."""
     from llama_index.core import StorageContext, load_index_from_storage
 
-    from advisor.embeddings import MiniLMEmbedding
+    from advisor.llama_embedding import MiniLMEmbedding
 
     storage = StorageContext.from_defaults(persist_dir=str(persist_dir))
     return load_index_from_storage(storage, embed_model=MiniLMEmbedding())

@@ -26,8 +26,8 @@ def test_smoke_run_prints_the_table_and_writes_json(tmp_path):
     assert done.returncode == 0, done.stderr
     for heading in ("figure", "advisor p50", "reference p50", "ratio", "target", "status"):
         assert heading in done.stdout
-    for section in ("[cold start]", "[warm, shipped corpus, per question]", "[batch]", "[memory]", "[scale]", "[web app]"):
-        assert section in done.stdout
+    sections = ("[cold start]", "[warm, shipped corpus, per question]", "[batch]", "[memory]", "[scale]", "[web app]")
+    assert all(section in done.stdout for section in sections)
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["options"]["smoke"] is True and data["machine"]["cpus"] >= 1
     figures = {f["name"]: f for f in data["figures"]}

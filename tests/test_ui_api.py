@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -104,7 +105,7 @@ def test_bad_input_gets_a_message_in_the_chat_and_the_app_keeps_serving(app_url,
 
 def test_outline_lists_the_eight_conditions(app_url, index):
     outline = client(app_url).predict("framework", api_name="/outline")
-    assert outline.count("<summary><strong>") == 8
+    assert outline.count('<details class="condition">') == 8
     assert all(condition in outline for condition in index.conditions)
     assert "Proficiency-based Credit" in outline
 
@@ -157,7 +158,8 @@ def test_document_text_is_escaped_in_answers_and_the_panel():
     answer = Answer("q", "answer", False, "extractive", paragraphs=sentences, citations=[Citation(1, passage)])
     for html in (render_answer(answer, 0), render_source(answer, 0, 1)):
         assert "<script" not in html and "<img" not in html and "<b>" not in html
-        assert "&lt;script&gt;" in html and "\\[3\\]" in html  # shown as text, not markup or a link
+        assert "&lt;script&gt;" in html and "see [3]" in html  # shown as text
+        assert all(href.startswith("#src-0-") for href in re.findall(r'href="([^"]*)"', html))  # our links only
     assert 'href="#src-0-1"' in render_answer(answer, 0)
 
 

@@ -101,8 +101,9 @@ class Chat:
 
 
 def esc(text: str) -> str:
-    """Escape for HTML inside Markdown: markup and Markdown syntax in documents stay literal text."""
-    return re.sub(r"([\\`*_\[\]|~#])", r"\\\1", html.escape(text, quote=True))
+    """Document and user text as literal HTML text. Runs of whitespace collapse, so a message stays one
+    HTML block, which Markdown passes through untouched: markup and Markdown syntax in documents stay text."""
+    return html.escape(" ".join(text.split()), quote=True)
 
 
 def cite_link(turn: int, n: int, passage: Passage) -> str:
@@ -211,14 +212,17 @@ def outline_html(passages: list[Passage]) -> str:
             if part:
                 inner.append(f'<div class="part">{esc(part)}</div>')
             inner += [
-                f"<details><summary>{esc(p.heading or part or 'Passage')}</summary><p>{esc(p.text)}</p></details>"
+                f'<details class="entry"><summary>{esc(p.heading or part or "Passage")}</summary>'
+                f"<p>{esc(p.text)}</p></details>"
                 for p in items
             ]
         if condition:
             policies = sum(len(items) for part, items in parts.items() if "policy" in part or "action" in part)
             count = f" ({policies} policies and actions)" if policies else ""
             blocks.append(
-                f"<details><summary><strong>{esc(condition)}</strong>{count}</summary>{''.join(inner)}</details>"
+                f'<details class="condition"><summary><strong>{esc(condition)}</strong>{count}</summary>'
+                + "".join(inner)
+                + "</details>"
             )
         else:
             blocks.append("".join(inner))
@@ -260,7 +264,7 @@ class App:
             return
         shown = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "\ufffd", message[:500])
         shown += f"… ({len(message):,} characters)" if len(message) > 500 else ""
-        history.append({"role": "user", "content": esc(shown)})
+        history.append({"role": "user", "content": f"<p>{esc(shown)}</p>"})
         try:
             question = check_question(message, self.session.settings.max_question_chars)
             filters = self.session.filters(conditions or [], documents or [], [])

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import running_app
 from fake_openai import FakeOpenAI
+from servers import running_app
 
 from advisor.answer import Answer, Citation, Sentence
 from advisor.passages import Passage
@@ -134,7 +134,10 @@ def test_a_model_written_answer_marks_unsupported_sentences(settings, index):
         env = {"OPENAI_BASE_URL": fake.base_url, "ADVISOR_MODEL": "scripted", "ADVISOR_LLM_RETRIES": "0"}
         with running_app(settings.index_dir, env=env) as url:
             app = client(url)
-            history, panel, markdown, _ = ask(app, MASTERY)
+            job = app.submit(MASTERY, [], "Answer", [], [], api_name="/ask")
+            _, history, panel, markdown, _ = job.result()
+            streamed = [last_reply(out[1]) for out in job.outputs()]
+            assert any("▍" in step for step in streamed)  # the model's words appeared as they came
             reply = last_reply(history)
             assert "model scripted" in reply
             assert reply.count('class="flagged"') == 1 and "⚠ unsupported" in reply

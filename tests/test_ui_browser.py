@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import running_app
+from servers import running_app
 
 from advisor.config import PROJECT_ROOT
 

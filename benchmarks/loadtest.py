@@ -40,6 +40,29 @@ class Result:
     errors: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     error_samples: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, latency_ms: float | None, problem: str | None = None, question: bool = True) -> None:
+        """One question answered or failed (``question=False``: a failure outside any question); thread-safe."""
+        with self.lock:
+            self.requests += question
+            if latency_ms is not None:
+                self.latencies_ms.append(latency_ms)
+            if problem:
+                self.errors += 1
+                if len(self.error_samples) < 5:
+                    self.error_samples.append(problem[:200])
+
+    def run(self, work, *args) -> Result:
+        """``work(i, *args)`` in one thread per client; the wall time is the run's duration."""
+        started = time.monotonic()
+        threads = [threading.Thread(target=work, args=(i, *args)) for i in range(self.clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.seconds = time.monotonic() - started
+        return self
 
     def summary(self) -> dict:
         lat = sorted(self.latencies_ms)
@@ -70,8 +93,6 @@ def _reply_text(history: list[dict]) -> str:
 def web_load(url: str, clients: int, duration: float, asked: list[str]) -> Result:
     from gradio_client import Client
 
-    result = Result("web app", clients, 0.0)
-    lock = threading.Lock()
     deadline = time.monotonic() + duration
 
     def client_loop(i: int) -> None:
@@ -88,70 +109,35 @@ def web_load(url: str, clients: int, duration: float, asked: list[str]) -> Resul
                 ok = 'class="cite"' in reply or "Not covered by the sources" in reply
                 problem = None if ok else f"unexpected reply: {reply[:120]}"
             except Exception as exc:  # noqa: BLE001 - every failure counts, whatever its kind
-                problem = f"{type(exc).__name__}: {exc}"[:200]
-            elapsed = (time.perf_counter() - started) * 1000
-            with lock:
-                result.requests += 1
-                result.latencies_ms.append(elapsed)
-                if problem:
-                    result.errors += 1
-                    if len(result.error_samples) < 5:
-                        result.error_samples.append(problem)
+                problem = f"{type(exc).__name__}: {exc}"
+            result.record((time.perf_counter() - started) * 1000, problem)
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=client_loop, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    result.seconds = time.monotonic() - started
-    return result
+    result = Result("web app", clients, 0.0)
+    return result.run(client_loop)
 
 
-def cli_load(clients: int, duration: float, asked: list[str], index_dir: Path | None) -> Result:
+def cli_load(clients: int, duration: float, asked: list[str]) -> Result:
     """``clients`` batch processes at once, each over its share of the questions, repeated to fill ``duration``."""
-    result = Result("CLI batch", clients, 0.0)
-    env = os.environ | ({"ADVISOR_INDEX_DIR": str(index_dir)} if index_dir else {})
-    lock = threading.Lock()
     deadline = time.monotonic() + duration
 
     def worker(i: int, folder: Path) -> None:
-        share = asked[i::clients] or asked[:1]
         path = folder / f"questions-{i}.txt"
-        path.write_text("\n".join(share) + "\n", encoding="utf-8")
+        path.write_text("\n".join(asked[i::clients] or asked[:1]) + "\n", encoding="utf-8")
+        command = [sys.executable, "-m", "advisor.cli", "ask", "--file", str(path), "--json"]
         while time.monotonic() < deadline:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "advisor.cli", "ask", "--file", str(path), "--json"],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=env,
-                text=True,
-            )
+            proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             last = None
             for line in proc.stdout:
                 now = time.perf_counter()
-                record = json.loads(line)
-                with lock:
-                    result.requests += 1
-                    if last is not None:  # the first line also carries the process's start-up
-                        result.latencies_ms.append((now - last) * 1000)
-                    if "error" in record:
-                        result.errors += 1
-                        result.error_samples.append(record["error"][:200])
+                # The first answer's gap would include the process's start-up, so it is not a latency.
+                result.record((now - last) * 1000 if last else None, json.loads(line).get("error"))
                 last = now
-            if proc.wait() != 0 and "error" not in (proc.stderr.read() or "error"):
-                with lock:
-                    result.errors += 1
+            if proc.wait() not in (0, 1):  # 1: some lines failed, each already counted
+                result.record(None, f"exit {proc.returncode}: {proc.stderr.read()}", question=False)
 
-    started = time.monotonic()
+    result = Result("CLI batch", clients, 0.0)
     with tempfile.TemporaryDirectory() as folder:
-        threads = [threading.Thread(target=worker, args=(i, Path(folder))) for i in range(clients)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    result.seconds = time.monotonic() - started
-    return result
+        return result.run(worker, Path(folder))
 
 
 def table(results: list[Result]) -> str:
@@ -191,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             with tempfile.TemporaryDirectory() as folder, running_app(Path(folder) / "index") as url:
                 results.append(web_load(url, args.clients, args.duration, asked))
     if args.target in ("cli", "both"):
-        results.append(cli_load(args.clients, args.duration, asked, None))
+        results.append(cli_load(args.clients, args.duration, asked))
     print(table(results))
     for r in results:
         for sample in r.error_samples:

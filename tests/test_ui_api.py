@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -13,6 +14,7 @@ from fake_openai import FakeOpenAI
 from servers import running_app
 
 from advisor.answer import Answer, Citation, Sentence
+from advisor.config import PROJECT_ROOT
 from advisor.passages import Passage
 
 MASTERY = "Can a state award credit based on mastery instead of seat time?"
@@ -171,3 +173,18 @@ def test_serve_help_documents_the_options():
         [sys.executable, "-m", "advisor.cli", "serve", "--help"], capture_output=True, text=True, timeout=60
     )
     assert all(flag in result.stdout for flag in ("--host", "--port", "--auth", "--backend"))
+
+
+def test_load_test_script_runs_against_the_app(app_url, tmp_path):
+    """A smoke run of benchmarks/loadtest.py (4 clients, 3 s): it reports, and nothing failed. No timings asserted."""
+    out = tmp_path / "load.json"
+    command = [sys.executable, "benchmarks/loadtest.py", "--url", app_url, "--clients", "4", "--duration", "3"]
+    result = subprocess.run(
+        [*command, "--target", "web", "--out", str(out)], capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "| web app | 4 |" in result.stdout
+    (summary,) = json.loads(out.read_text())
+    assert summary["errors"] == 0 and summary["requests"] >= 4
+    refused = subprocess.run([*command[:2], "--url", "http://example.org/"], capture_output=True, text=True)
+    assert refused.returncode == 2 and "127.0.0.1 only" in refused.stderr

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ COLD_QUESTION = "Can a state award credit based on mastery instead of seat time?
 DEFAULT_OUT = PROJECT_ROOT / "benchmark-results" / "latest.json"
 MAX_SIZE = 1000
 SMOKE_MAX_BYTES = 4096  # the smoke run's corpus: the shipped documents up to this size
+SMOKE_WEB_SECONDS = 3
 GROWTH_SIZE, GROWTH_LIMIT = 100, 3.0  # at 100× the corpus, query p50 under 3× the shipped corpus's
 
 TARGETS = {  # README, "Performance"; warm figures must also beat the reference
@@ -107,6 +108,12 @@ def parser() -> argparse.ArgumentParser:
         help=f"comma-separated sections to leave out: {', '.join(SECTIONS)}",
     )
     p.add_argument(
+        "--web-seconds",
+        type=_count,
+        default=30,
+        help=f"seconds of load from {web.CLIENTS} concurrent web clients, for throughput (default 30)",
+    )
+    p.add_argument(
         "--pip-cache",
         choices=install.CACHES,
         default="warm",
@@ -128,19 +135,19 @@ class Options:
     runs: int
     questions: int | None
     skip: set[str]
+    web_seconds: int
     pip_cache: str
     out: Path
     smoke: bool
 
     @classmethod
     def parse(cls, argv: list[str] | None) -> Options:
-        args = parser().parse_args(argv)
-        options = cls(
-            args.sizes, args.repeats, args.runs, args.questions, args.skip, args.pip_cache, args.out, args.smoke
-        )
-        if args.smoke:
-            options = cls(
-                [1], 1, 1, min(args.questions or 5, 5), args.skip | {"install"}, args.pip_cache, args.out, True
+        args = vars(parser().parse_args(argv))
+        options = cls(**{f.name: args[f.name] for f in fields(cls)})
+        if options.smoke:
+            quick = {"sizes": [1], "repeats": 1, "runs": 1, "web_seconds": SMOKE_WEB_SECONDS}
+            options = replace(
+                options, questions=min(options.questions or 5, 5), skip=options.skip | {"install"}, **quick
             )
         return options
 
@@ -357,7 +364,10 @@ def run(options: Options) -> tuple[list[Figure], dict[str, Any]]:
                 "advisor": install.install(install.advisor_requirements(), options.pip_cache),
                 "reference": install.install(install.reference_requirements(), options.pip_cache),
             }
-        web_figures = web.measure(bench.env(1), bench.questions, options.runs) if options.wants("web") else []
+        web_figures = []
+        if options.wants("web"):
+            progress(f"web app: {options.runs} cold starts, then {web.CLIENTS} clients for {options.web_seconds:g} s…")
+            web_figures = web.measure(bench.env(1), bench.questions, options.runs, options.web_seconds)
         figures = figures_for(options, sizes, runs, installs, web_figures, len(bench.questions))
     context = {
         "schema": 1,

@@ -58,6 +58,10 @@ def timed_run(command: list[str], env: dict[str, str], timeout: float = 3600.0) 
             lines = (1 if first else 0) + proc.stdout.read().count(b"\n")
             _, status, usage = os.wait4(proc.pid, 0)
             ended = time.perf_counter()
+        except BaseException:  # interrupted: leave no process behind
+            proc.kill()
+            proc.wait()
+            raise
         finally:
             killer.cancel()
         proc.returncode = code = os.waitstatus_to_exitcode(status)

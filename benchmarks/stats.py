@@ -22,10 +22,12 @@ class Summary:
     samples: list[float] = field(default_factory=list, repr=False)
 
     @classmethod
-    def of(cls, samples: list[float]) -> Summary:
+    def of(cls, samples: list[float], higher_is_better: bool = False) -> Summary:
+        """``p95`` is the slow end: the 95th percentile of times, the 5th of rates (higher is better)."""
         if not samples:
             raise ValueError("no samples to summarise")
-        return cls(statistics.median(samples), percentile(samples, 0.95), len(samples), list(samples))
+        p95 = percentile(samples, 0.05 if higher_is_better else 0.95)
+        return cls(statistics.median(samples), p95, len(samples), list(samples))
 
     @classmethod
     def single(cls, value: float) -> Summary:

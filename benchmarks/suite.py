@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -298,8 +299,8 @@ def figures_for(
                 "batch",
                 f"`ask --file --json`, {n_questions} questions",
                 "q/s",
-                Summary.of([n_questions / r.total_s for r in batch]),
-                Summary.of([n_questions / r.total_s for r in ref_batch]),
+                Summary.of([n_questions / r.total_s for r in batch], higher_is_better=True),
+                Summary.of([n_questions / r.total_s for r in ref_batch], higher_is_better=True),
                 higher_is_better=True,
                 note="questions ÷ wall time of the whole process, start-up included",
             )
@@ -396,6 +397,8 @@ def _commit() -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     options = Options.parse(argv)
+    # A stopped run (kill, Ctrl-C) unwinds normally, so its temporary corpora and indexes are removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         figures, context = run(options)
     except BenchmarkError as exc:
@@ -406,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\n{machine['cpus']} CPUs; load average {machine['load_average_before'][0]:.2f} before, "
         f"{machine['load_average_after'][0]:.2f} after (above ~0.5 the figures are taken under load). "
-        "ratio = advisor ÷ reference (medians); reference = llama-index default pipeline, same corpus and model."
+        "ratio = advisor ÷ reference (medians); reference = llama-index default pipeline, same corpus and model;\n"
+        "p95 = the slow end (the 5th percentile for q/s)."
     )
     write_json(options.out, figures, context)
     print(f"JSON: {options.out}")

@@ -201,10 +201,16 @@ class Bench:
         warm = reference_warm = None
         if self.options.wants("warm"):
             progress(f"{size}× corpus: warm latency over {len(self.questions)} questions × {self.options.repeats}…")
-            worker = [*python_module("benchmarks.warm")]
-            common = [str(self.question_file), str(self.options.repeats)]
-            warm = _json_output([*worker, "advisor", *common], env)
-            reference_warm = _json_output([*worker, "reference", *common, self.reference_dir(size)], env)
+            both = _json_output(
+                [
+                    *python_module("benchmarks.warm"),
+                    str(self.question_file),
+                    str(self.options.repeats),
+                    self.reference_dir(size),
+                ],
+                env,
+            )
+            warm, reference_warm = both["advisor"], both["reference"]
         return SizeResult(size, build, reference_build, warm, reference_warm)
 
     def cold_and_batch(self) -> tuple[list[ProcessRun], ...]:

@@ -1,12 +1,13 @@
-"""Warm latency per question, measured in a process of its own after the index is open.
+"""Warm latency per question, the advisor's and the reference's, measured in one process of its own.
 
-    python -m benchmarks.warm advisor QUESTIONS_FILE REPEATS          (index from ADVISOR_* variables)
-    python -m benchmarks.warm reference QUESTIONS_FILE REPEATS PERSIST_DIR
+    python -m benchmarks.warm QUESTIONS_FILE REPEATS REFERENCE_DIR    (the advisor's index from ADVISOR_*)
 
-Prints one JSON object: milliseconds per question for ``retrieve`` (retrieval alone) and
-``answer`` (retrieval and the offline answer; for the reference, its query engine without a
-model), and ``open_s``, the time to open the index. Every call is timed as a question seen for the
-first time: the encoder's memo of recent questions is cleared before each one.
+Both are opened first; then, question by question, the advisor's and the reference's calls
+alternate (who goes first alternates too), so the machine's load falls on both alike. Prints one
+JSON object: for ``advisor`` and ``reference``, milliseconds per question for ``retrieve``
+(retrieval alone) and ``answer`` (retrieval and the offline answer; for the reference, its query
+engine without a model), and ``open_s``, the time to open the index. Every call is timed as a
+question seen for the first time: the encoder's memo of recent questions is cleared before each.
 """
 
 from __future__ import annotations
@@ -20,52 +21,56 @@ from typing import Any
 
 from advisor.config import Settings, quiet_offline_environment
 
-WARM_UP = 3  # calls before timing: lazy loads (the ONNX session, caches) happen here
+WARM_UP = 3  # questions asked before timing: lazy loads (the ONNX session, caches) happen here
+Calls = dict[str, Callable[[str], Any]]  # "retrieve" and "answer"
 
 
-def time_calls(call: Callable[[str], Any], questions: list[str], repeats: int) -> list[float]:
-    from advisor.embeddings import shared_encoder
-
-    encoder = shared_encoder()
-    for question in questions[:WARM_UP]:
-        call(question)
-    samples = []
-    for _ in range(repeats):
-        for question in questions:
-            encoder.forget()
-            started = time.perf_counter()
-            call(question)
-            samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
-def advisor_calls() -> tuple[Callable[[str], Any], Callable[[str], Any]]:
+def advisor_calls() -> Calls:
     from advisor.session import Session
 
     session = Session(Settings.from_env(), "extractive")
-    return session.answerer.retriever.retrieve, session.answerer.answer
+    return {"retrieve": session.answerer.retriever.retrieve, "answer": session.answerer.answer}
 
 
-def reference_calls(persist_dir: Path) -> tuple[Callable[[str], Any], Callable[[str], Any]]:
+def reference_calls(persist_dir: Path) -> Calls:
     from benchmarks import reference
 
     index = reference.load(persist_dir)
-    return index.as_retriever(similarity_top_k=reference.TOP_K).retrieve, reference.query_engine(index).query
+    return {
+        "retrieve": index.as_retriever(similarity_top_k=reference.TOP_K).retrieve,
+        "answer": reference.query_engine(index).query,
+    }
+
+
+def measure(systems: dict[str, Calls], questions: list[str], repeats: int) -> dict[str, dict[str, list[float]]]:
+    from advisor.embeddings import shared_encoder
+
+    encoder = shared_encoder()
+    samples: dict[str, dict[str, list[float]]] = {name: {"retrieve": [], "answer": []} for name in systems}
+    order = list(systems)
+    asked = questions[:WARM_UP] + questions * repeats  # warm-up questions first, not timed
+    for i, question in enumerate(asked):
+        for kind in ("retrieve", "answer"):
+            for name in order if i % 2 else reversed(order):
+                encoder.forget()
+                started = time.perf_counter()
+                systems[name][kind](question)
+                if i >= WARM_UP:
+                    samples[name][kind].append((time.perf_counter() - started) * 1000)
+    return samples
 
 
 def main(argv: list[str]) -> int:
-    system, questions_file, repeats = argv[0], Path(argv[1]), int(argv[2])
+    questions_file, repeats, reference_dir = Path(argv[0]), int(argv[1]), Path(argv[2])
     quiet_offline_environment()
     questions = [q for q in questions_file.read_text(encoding="utf-8").splitlines() if q.strip()]
-    started = time.perf_counter()
-    retrieve, answer = advisor_calls() if system == "advisor" else reference_calls(Path(argv[3]))
-    opened = time.perf_counter() - started
-    result = {
-        "open_s": opened,
-        "retrieve": time_calls(retrieve, questions, repeats),
-        "answer": time_calls(answer, questions, repeats),
-    }
-    print(json.dumps(result))
+    systems, opened = {}, {}
+    for name, open_calls in (("advisor", advisor_calls), ("reference", lambda: reference_calls(reference_dir))):
+        started = time.perf_counter()
+        systems[name] = open_calls()
+        opened[name] = time.perf_counter() - started
+    result = measure(systems, questions, repeats)
+    print(json.dumps({name: result[name] | {"open_s": opened[name]} for name in systems}))
     return 0
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from advisor.embeddings import DIMENSIONS
 
+READ_PAGE = 5000  # rows per read of a collection
 Clauses = tuple[tuple[str, tuple[str, ...]], ...]  # (metadata key, allowed values), all must hold
 
 
@@ -53,8 +54,16 @@ class VectorTable:
 
     @classmethod
     def read(cls, collection: Any) -> VectorTable:
-        got = collection.get(include=["documents", "metadatas", "embeddings"])
-        return cls(list(got["ids"]), list(got["documents"]), list(got["metadatas"]), got["embeddings"])
+        """The whole collection, a page at a time: one read of ~47,000 rows (a corpus 100× the shipped one)
+        exceeds SQLite's limit on variables per statement."""
+        ids, documents, metadatas, pages = [], [], [], [np.zeros((0, DIMENSIONS), dtype=np.float32)]
+        for offset in range(0, collection.count(), READ_PAGE):
+            got = collection.get(include=["documents", "metadatas", "embeddings"], limit=READ_PAGE, offset=offset)
+            ids += got["ids"]
+            documents += got["documents"]
+            metadatas += got["metadatas"]
+            pages.append(np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), DIMENSIONS))
+        return cls(ids, documents, metadatas, np.concatenate(pages))
 
     def __len__(self) -> int:
         return len(self.ids)

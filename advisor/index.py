@@ -23,7 +23,7 @@ from advisor.corpus import MANIFEST_NAME, load_documents
 from advisor.embeddings import MODEL_NAME, shared_encoder
 from advisor.errors import DocumentError, UserError
 from advisor.passages import Passage, parse_document
-from advisor.vectors import VectorTable
+from advisor.vectors import VectorSearch, read_all
 
 PARSER_MODULES = (corpus, passages, text)
 
@@ -169,12 +169,20 @@ def sync_index(settings: Settings, rebuild: bool = False) -> SyncReport:
     )
 
 
+def sentence_id(passage_id: str, position: int) -> str:
+    return f"{passage_id}-{position}"
+
+
+def passage_of(sentence_id: str) -> str:
+    return sentence_id.rsplit("-", 1)[0]
+
+
 def _add_sentences(collection: Any, passages: list[Passage]) -> None:
     """Sentence vectors are computed once here, so answering a question embeds only the question."""
     ids, docs, metas = [], [], []
     for p in passages:
         for i, sentence in enumerate(p.sentences):
-            ids.append(f"{p.id}-{i}")
+            ids.append(sentence_id(p.id, i))
             docs.append(sentence)
             # The passage's filterable metadata too, so sentence search honours the same filters.
             metas.append(
@@ -192,8 +200,8 @@ def _add_sentences(collection: Any, passages: list[Passage]) -> None:
 class Index:
     """An opened index: the Chroma collections, the BM25 index and every passage by id.
 
-    Both collections' vectors are read into memory once (``advisor/vectors.py``), so answering a
-    question makes no store round trip; nothing here imports llama-index, which only builds."""
+    Vectors are searched through ``advisor/vectors.py`` (in memory for a corpus of this project's
+    size); nothing here imports llama-index, which is only needed to build."""
 
     def __init__(self, settings: Settings) -> None:
         import bm25s
@@ -204,27 +212,29 @@ class Index:
         self.sentences = _collection(client, SENTENCES)
         # Saved by llama-index's BM25Retriever (sync_index); retrieve.py queries it the same way.
         self.bm25 = bm25s.BM25.load(str(settings.index_dir / "bm25"), load_corpus=True)
-        self.passage_table = VectorTable.read(self.collection)
-        self.sentence_table = VectorTable.read(self.sentences)
-        table = self.passage_table
+        got = read_all(self.collection, ["documents", "metadatas"])
         self.passages: dict[str, Passage] = {
-            pid: _passage_from(text, meta) for pid, text, meta in zip(table.ids, table.documents, table.metadatas)
+            pid: _passage_from(text, meta) for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"])
         }
-        self._sentence_rows: dict[str, list[int]] = {}
-        for row, meta in sorted(
-            enumerate(self.sentence_table.metadatas), key=lambda r: (r[1]["passage_id"], r[1]["position"])
-        ):
-            self._sentence_rows.setdefault(meta["passage_id"], []).append(row)
+        # A sentence's filterable metadata is its passage's (sync_index stores the same keys on both).
+        self.passage_search = VectorSearch(self.collection, self._meta)
+        self.sentence_search = VectorSearch(self.sentences, lambda sid: self._meta(passage_of(sid)))
+
+    def _meta(self, pid: str) -> dict:
+        return self.passages[pid].metadata()
 
     def sentence_vectors(self, passage_ids: list[str]) -> dict[str, tuple[list[str], Any]]:
         """passage id → (its sentences, their vectors), in passage order."""
-        table = self.sentence_table
-        out = {}
-        for pid in passage_ids:
-            rows = self._sentence_rows.get(pid)
-            if rows:
-                out[pid] = ([table.documents[r] for r in rows], table.matrix[rows])
-        return out
+        import numpy as np
+
+        wanted = {pid: self.passages[pid].sentences for pid in passage_ids if pid in self.passages}
+        ids = {pid: [sentence_id(pid, i) for i in range(len(sentences))] for pid, sentences in wanted.items()}
+        found = self.sentence_search.vectors([sid for row_ids in ids.values() for sid in row_ids])
+        return {
+            pid: (wanted[pid], np.array([found[sid] for sid in row_ids]))
+            for pid, row_ids in ids.items()
+            if row_ids and all(sid in found for sid in row_ids)
+        }
 
     @property
     def conditions(self) -> list[str]:

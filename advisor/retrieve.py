@@ -17,7 +17,7 @@ from typing import Any
 from advisor.config import Settings
 from advisor.embeddings import shared_encoder
 from advisor.errors import UserError
-from advisor.index import Index
+from advisor.index import Index, passage_of
 from advisor.passages import Passage
 from advisor.text import name_key
 from advisor.vectors import Clauses, Masks
@@ -95,9 +95,7 @@ class HybridRetriever:
 
     def dense(self, question: str, filters: Filters, n: int = CANDIDATES) -> list[tuple[str, float]]:
         """(passage id, cosine similarity), best first."""
-        table = self.index.passage_table
-        found = table.nearest(shared_encoder().encode_query(question), n, filters.clauses())
-        return [(table.ids[row], score) for row, score in found]
+        return self.index.passage_search.nearest(shared_encoder().encode_query(question), n, filters.clauses())
 
     def sparse(self, question: str, filters: Filters, n: int = CANDIDATES) -> list[tuple[str, float]]:
         """(passage id, BM25 score), best first; passages sharing no term with the question are left out.
@@ -117,10 +115,10 @@ class HybridRetriever:
 
     def sentences(self, question: str, filters: Filters, n: int = 4 * CANDIDATES) -> dict[str, float]:
         """passage id → best cosine similarity of one of its sentences, over the n nearest sentences."""
-        table = self.index.sentence_table
         best: dict[str, float] = {}
-        for row, score in table.nearest(shared_encoder().encode_query(question), n, filters.clauses()):
-            pid = table.metadatas[row]["passage_id"]
+        query = shared_encoder().encode_query(question)
+        for sid, score in self.index.sentence_search.nearest(query, n, filters.clauses()):
+            pid = passage_of(sid)
             best[pid] = max(best.get(pid, -1.0), score)
         return best
 

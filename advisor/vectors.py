@@ -1,28 +1,49 @@
-"""Exact nearest-neighbour search over one Chroma collection's vectors, held in memory.
+"""Nearest neighbours in one Chroma collection: exact and in memory when it is small, through
+Chroma's HNSW index when it is large.
 
-The vectors live in Chroma on disk; an opened index reads each collection once into a matrix,
-so a question costs a matrix-vector product instead of a store round trip per search (each
-Chroma query cost 2-4 ms of a ~10 ms question, README "Performance"). Chroma's HNSW search with
-``search_ef`` 256 was already exact at the shipped corpus's size, so the results are the same,
-and a larger corpus gets exact search rather than an approximation.
+A small collection (up to ``IN_MEMORY_MAX_ROWS``: the shipped corpus has 142 passages and 477
+sentences) is read once when the index opens, so a search is a matrix-vector product (~0.1 ms)
+rather than a Chroma query (1-4 ms). Chroma's HNSW search with ``search_ef`` 256 was already exact
+at that size, so the results are the same. A large one (a corpus 100× the shipped one has 47,700
+sentences) stays in Chroma: reading it took ~5 s and an exact product over it ~8 ms a question,
+where an HNSW query asking for ids and distances only takes ~1.5 ms.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
 from advisor.embeddings import DIMENSIONS
 
-READ_PAGE = 5000  # rows per read of a collection
+IN_MEMORY_MAX_ROWS = 10_000
+READ_PAGE = 5000  # rows per read: one read of ~47,000 rows exceeds SQLite's limit on variables per statement
 Clauses = tuple[tuple[str, tuple[str, ...]], ...]  # (metadata key, allowed values), all must hold
 
 
 def matches(metadata: Mapping[str, Any], clauses: Clauses) -> bool:
     """A row passes when each clause's key has one of its values (a missing key fails)."""
     return all(metadata.get(key) in values for key, values in clauses)
+
+
+def where(clauses: Clauses) -> dict | None:
+    """The same filter as a Chroma where clause."""
+    parts = [{key: {"$in": list(values)}} for key, values in clauses]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def read_all(collection: Any, include: list[str]) -> dict[str, list]:
+    """Every row of a collection, a page at a time."""
+    out: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+    for offset in range(0, collection.count(), READ_PAGE):
+        got = collection.get(include=include, limit=READ_PAGE, offset=offset)
+        for key in out:
+            out[key] += list(got[key])
+    return out
 
 
 class Masks:
@@ -42,36 +63,37 @@ class Masks:
         return self._known[clauses]
 
 
-class VectorTable:
-    """A collection's ids, documents, metadata and unit vectors, in the collection's order."""
+class VectorSearch:
+    """Search one collection of unit vectors by cosine similarity, and look rows' vectors up.
 
-    def __init__(self, ids: list[str], documents: list[str], metadatas: list[dict], vectors: Any) -> None:
-        self.ids = ids
-        self.documents = documents
-        self.metadatas = metadatas
-        self.matrix = np.asarray(vectors, dtype=np.float32).reshape(len(ids), DIMENSIONS)
-        self.mask = Masks(metadatas)
+    ``metadata_of(row id)`` gives the metadata the filters test (in memory; Chroma filters its own)."""
 
-    @classmethod
-    def read(cls, collection: Any) -> VectorTable:
-        """The whole collection, a page at a time: one read of ~47,000 rows (a corpus 100× the shipped one)
-        exceeds SQLite's limit on variables per statement."""
-        ids, documents, metadatas, pages = [], [], [], [np.zeros((0, DIMENSIONS), dtype=np.float32)]
-        for offset in range(0, collection.count(), READ_PAGE):
-            got = collection.get(include=["documents", "metadatas", "embeddings"], limit=READ_PAGE, offset=offset)
-            ids += got["ids"]
-            documents += got["documents"]
-            metadatas += got["metadatas"]
-            pages.append(np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), DIMENSIONS))
-        return cls(ids, documents, metadatas, np.concatenate(pages))
+    def __init__(
+        self,
+        collection: Any,
+        metadata_of: Callable[[str], Mapping[str, Any]],
+        max_rows: int | None = None,
+    ) -> None:
+        self.collection = collection
+        self.count = collection.count()
+        self.in_memory = self.count <= (IN_MEMORY_MAX_ROWS if max_rows is None else max_rows)
+        self._vectors: dict[str, np.ndarray] = {}  # rows looked up so far
+        if self.in_memory:
+            got = read_all(collection, ["embeddings"])
+            self.ids: list[str] = got["ids"]
+            self.matrix = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(self.ids), DIMENSIONS)
+            self._vectors = dict(zip(self.ids, self.matrix))
+            self.mask = Masks([metadata_of(row_id) for row_id in self.ids])
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def nearest(self, query: np.ndarray, n: int, clauses: Clauses = ()) -> list[tuple[int, float]]:
-        """(row, cosine similarity) of the n rows most similar to the unit vector ``query``, best first."""
+    def nearest(self, query: np.ndarray, n: int, clauses: Clauses = ()) -> list[tuple[str, float]]:
+        """(row id, cosine similarity) of the n rows most similar to the unit vector ``query``, best first."""
+        if not self.in_memory:
+            got = self.collection.query(
+                query_embeddings=[query], n_results=min(n, self.count), where=where(clauses), include=["distances"]
+            )
+            return [(row_id, 1.0 - distance) for row_id, distance in zip(got["ids"][0], got["distances"][0])]
         scores = self.matrix @ np.asarray(query, dtype=np.float32)
-        rows = np.arange(len(self))
+        rows = np.arange(len(self.ids))
         mask = self.mask(clauses)
         if mask is not None:
             rows, scores = rows[mask], scores[mask]
@@ -79,4 +101,12 @@ class VectorTable:
             top = np.argpartition(-scores, n - 1)[:n]
             rows, scores = rows[top], scores[top]
         order = np.argsort(-scores, kind="stable")
-        return [(int(rows[i]), float(scores[i])) for i in order]
+        return [(self.ids[rows[i]], float(scores[i])) for i in order]
+
+    def vectors(self, row_ids: list[str]) -> dict[str, np.ndarray]:
+        """row id → its vector, for the ids the collection has; looked up once, then remembered."""
+        missing = [row_id for row_id in row_ids if row_id not in self._vectors]
+        if missing and not self.in_memory:
+            got = self.collection.get(ids=missing, include=["embeddings"])
+            self._vectors.update(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
+        return {row_id: self._vectors[row_id] for row_id in row_ids if row_id in self._vectors}

@@ -15,15 +15,16 @@ from typing import Any
 from advisor.config import Settings
 
 
-def _to_stderr(message: str) -> None:
-    print(message, file=sys.stderr)
+def to_stderr(message: str) -> None:
+    """Progress and index notices go to stderr, so stdout stays the answer (or JSON)."""
+    print(message, file=sys.stderr, flush=True)
 
 
 class Session:
     """The index (built on first use) and the answerer the settings or ``backend`` ask for."""
 
     def __init__(
-        self, settings: Settings, backend: str | None = None, on_build: Callable[[str], None] = _to_stderr
+        self, settings: Settings, backend: str | None = None, on_build: Callable[[str], None] = to_stderr
     ) -> None:
         from advisor.backends import make_answerer
         from advisor.index import open_index

@@ -111,7 +111,9 @@ def _node(passage: Passage) -> Any:
 def _bm25(passages: list[Passage]) -> Any:
     from llama_index.retrievers.bm25 import BM25Retriever
 
-    return BM25Retriever.from_defaults(nodes=[_node(p) for p in passages], similarity_top_k=10)
+    retriever = BM25Retriever.from_defaults(nodes=[_node(p) for p in passages], similarity_top_k=10)
+    retriever.bm25.corpus = retriever.corpus  # as an index loaded from disk has it: metadata filters read it
+    return retriever
 
 
 def sync_index(
@@ -122,9 +124,18 @@ def sync_index(
     The new state is written as a new generation and swapped in; with nothing to change, only the
     state is refreshed. ``rebuild`` ignores the current generation (it stays as the previous one).
     """
-    say = on_build or _quiet
-    started = time.perf_counter()
     store = store or make_store(settings)
+    try:
+        return _sync(settings, rebuild, on_build or _quiet, store)
+    except (UserError, KeyboardInterrupt):
+        raise
+    except Exception:
+        store.check()  # a Chroma server that went away mid-sync is named as such, not a traceback
+        raise
+
+
+def _sync(settings: Settings, rebuild: bool, say: Callable[[str], None], store: Store) -> SyncReport:
+    started = time.perf_counter()
     with build_lock(settings.index_dir, say):
         fingerprint = corpus_fingerprint(settings)
         wanted, problems, files = _read_corpus(settings)
@@ -254,6 +265,7 @@ class Index:
         except (IndexDamaged, UserError, KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # Chroma's Rust core can raise a PanicException (a BaseException)
+            self.store.check()  # a server that went away is not a damaged index
             reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
             raise IndexDamaged(f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__) from None
 
@@ -375,6 +387,9 @@ def open_index(settings: Settings, on_build: Callable[[str], None] | None = None
     else:
         say("Building the index (first use or changed corpus)…")
     say(sync_index(settings, rebuild=rebuild, on_build=say, store=store).summary())
-    pointer = store.read_pointer()
-    assert pointer is not None  # sync_index wrote it
-    return Index(store, pointer)
+    try:
+        pointer = store.read_pointer()
+        assert pointer is not None  # sync_index wrote it
+        return Index(store, pointer)
+    except IndexDamaged as exc:
+        raise UserError(f"The index at {store.location} cannot be opened even after a rebuild: {exc}") from None

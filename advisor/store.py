@@ -44,8 +44,8 @@ _STATE_KEYS = ("fingerprint", "passages", "sentences", "built_at", "model", "doc
 _LEGACY = ("chroma", "bm25", "state.json")
 
 
-class IndexDamaged(Exception):
-    """The current index cannot be used as it is; the message says what was found."""
+class IndexDamaged(UserError):
+    """The current index cannot be used as it is; the message says what was found. Callers rebuild."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,7 @@ class Pointer:
 class Store(Protocol):
     location: str
 
+    def check(self) -> None: ...
     def read_pointer(self) -> Pointer | None: ...
     def write_pointer(self, pointer: Pointer) -> None: ...
     def generations(self) -> list[str]: ...
@@ -104,12 +105,20 @@ def _create_collection(client: Any, name: str) -> Any:
     return client.get_or_create_collection(name, metadata=metadata, embedding_function=None)
 
 
+def _get_collection(client: Any, name: str) -> Any:
+    # No embedding function: the advisor always passes vectors, and Chroma's default one would download a model.
+    return client.get_collection(name, embedding_function=None)
+
+
 class LocalStore:
     """Generations as folders under index_dir, each an embedded Chroma store plus a BM25 folder."""
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
         self.location = str(index_dir)
+
+    def check(self) -> None:
+        """Nothing to reach: the store is on this machine."""
 
     def read_pointer(self) -> Pointer | None:
         path = self.index_dir / POINTER_FILE
@@ -138,7 +147,7 @@ class LocalStore:
         client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
         if create:
             return _create_collection(client, PASSAGES), _create_collection(client, SENTENCES)
-        return client.get_collection(PASSAGES), client.get_collection(SENTENCES)
+        return _get_collection(client, PASSAGES), _get_collection(client, SENTENCES)
 
     def save_bm25(self, generation: str, retriever: Any) -> None:
         retriever.persist(str(self.index_dir / generation / "bm25"), show_progress=False)
@@ -192,6 +201,13 @@ class ServerStore:
             "ADVISOR_CHROMA_URL / CHROMA_HOST to use the index on this machine."
         )
 
+    def check(self) -> None:
+        """UserError naming the server when it cannot be reached, so a failure mid-way is not taken for damage."""
+        try:
+            self.client.heartbeat()
+        except Exception as exc:
+            raise self.unreachable(exc) from None
+
     def _meta(self) -> Any:
         try:
             return self.client.get_or_create_collection(self.META, embedding_function=None)
@@ -219,7 +235,7 @@ class ServerStore:
         passages, sentences = self._names(generation)
         if create:
             return _create_collection(self.client, passages), _create_collection(self.client, sentences)
-        return self.client.get_collection(passages), self.client.get_collection(sentences)
+        return _get_collection(self.client, passages), _get_collection(self.client, sentences)
 
     def save_bm25(self, generation: str, retriever: Any) -> None:
         """Nothing to save: every instance rebuilds BM25 from the passages when it opens the index."""

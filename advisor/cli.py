@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import textwrap
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from advisor.config import PROJECT_ROOT, ConfigError, Settings, quiet_offline_environment
 from advisor.errors import UserError
+from advisor.formats import format_answer, format_hits
 from advisor.session import Session, to_stderr
 
 EPILOG = """\
@@ -27,6 +27,7 @@ examples:
   advisor ask --file questions.txt --json > answers.jsonl
   advisor retrieve "kids without internet at home" --k 3
   advisor chat
+  advisor serve --port 8080
   advisor add ~/Downloads/ohio-guide.pdf --title "Ohio Competency Guide"
   advisor sources
   advisor remove ohio-guide
@@ -124,6 +125,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     question_args(p, "answer")
     answer_args(p)
+    p.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print Markdown: the answer and its sources quoted in full (a one-pager)",
+    )
 
     p = sub.add_parser("retrieve", help="show the passages retrieved for a question")
     question_args(p, "retrieve for")
@@ -132,6 +138,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="?", help="answer this question and exit instead of chatting")
     p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     answer_args(p)
+
+    p = sub.add_parser(
+        "serve",
+        help="start the web app (http://127.0.0.1:7860 by default)",
+        description="Start the web app: chat with follow-ups, clickable citations beside the answer, talking "
+        "points, filters by condition or document, Markdown download, and a browsable outline of the framework.",
+    )
+    p.add_argument("--host", default=None, help="address to listen on (default ADVISOR_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default ADVISOR_PORT or 7860)")
+    p.add_argument(
+        "--auth", metavar="USER:PASSWORD", default=None, help="require this login (default ADVISOR_AUTH; none)"
+    )
+    p.add_argument(
+        "--backend",
+        choices=["auto", "extractive", "openai"],
+        default=None,
+        help="who writes the answers (default ADVISOR_BACKEND, see 'advisor ask --help')",
+    )
 
     p = sub.add_parser(
         "eval",
@@ -258,7 +282,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     def run(session: Session, question: str, filters):  # -> Answer
         return session.answerer.answer(question, args.mode, args.k, filters, unsupported=_unsupported(args))
 
-    return _run_batch(args, settings, run, format_answer, backend=args.backend)
+    return _run_batch(args, settings, run, lambda a, fmt: format_answer(a, fmt), backend=args.backend)
 
 
 def cmd_retrieve(args: argparse.Namespace, settings: Settings) -> int:
@@ -267,7 +291,13 @@ def cmd_retrieve(args: argparse.Namespace, settings: Settings) -> int:
     def run(session: Session, question: str, filters) -> tuple[str, list[Hit]]:
         return question, session.answerer.retriever.retrieve(question, args.k, filters)
 
-    return _run_batch(args, settings, run, format_hits)
+    return _run_batch(args, settings, run, lambda r, fmt: format_hits(*r, fmt))
+
+
+def _format(args: argparse.Namespace) -> str:
+    if args.json and getattr(args, "markdown", False):
+        raise UserError("Choose --json or --markdown, not both.")
+    return "json" if args.json else "markdown" if getattr(args, "markdown", False) else "text"
 
 
 def _run_batch(args, settings, run, formatter, backend: str | None = None) -> int:
@@ -275,6 +305,7 @@ def _run_batch(args, settings, run, formatter, backend: str | None = None) -> in
     from advisor.text import check_question
 
     _check_k(args.k)
+    fmt = _format(args)
     questions = _questions(args)
     session = Session(settings, backend)
     filters = session.filters(args.condition, args.source, args.part)
@@ -290,63 +321,8 @@ def _run_batch(args, settings, run, formatter, backend: str | None = None) -> in
             shown = raw.encode("utf-8", "replace").decode("utf-8")[:200]
             print(json.dumps({"question": shown, "error": str(exc)}) if args.json else f"error: {exc}", flush=True)
             continue
-        print(formatter(result, args.json), flush=True)
+        print(formatter(result, fmt), flush=True)
     return 1 if failures else 0
-
-
-def format_answer(answer, as_json: bool) -> str:
-    if as_json:
-        return json.dumps(answer.to_json(), ensure_ascii=False)
-    lines = [answer.text]
-    if answer.note:
-        lines += ["", f"Note: {answer.note}"]
-    if answer.backend != "extractive" and answer.model:
-        lines += [
-            "",
-            f"(Written by the model {answer.model}; every sentence was checked against its citation"
-            + (f", {answer.dropped} dropped" if answer.dropped else "")
-            + ".)",
-        ]
-    if answer.citations:
-        lines += ["", "Sources:"]
-        for c in answer.citations:
-            lines.append(_describe(c.id, c.passage))
-            lines.append(textwrap.indent(textwrap.fill(c.passage.text.replace("\n", " "), 96), "      "))
-    return "\n".join(lines) + "\n"
-
-
-def format_hits(result, as_json: bool) -> str:
-    question, hits = result
-    if as_json:
-        return json.dumps(
-            {
-                "question": question,
-                "results": [
-                    {
-                        "rank": h.rank,
-                        "score": round(h.score, 6),
-                        "source": h.passage.source,
-                        "doc_id": h.passage.doc_id,
-                        "condition": h.passage.condition,
-                        "part": h.passage.part,
-                        "heading": h.passage.heading,
-                        "text": h.passage.text,
-                    }
-                    for h in hits
-                ],
-            },
-            ensure_ascii=False,
-        )
-    lines = [f"Passages for: {question}", ""]
-    for h in hits:
-        lines.append(_describe(h.rank, h.passage) + f"  (score {h.score:.3f})")
-        lines.append(textwrap.indent(textwrap.fill(h.passage.text.replace("\n", " "), 96), "      "))
-    return "\n".join(lines) + "\n"
-
-
-def _describe(n: int, passage) -> str:
-    where = " › ".join(x for x in (passage.condition, passage.part, passage.heading) if x)
-    return f"  [{n}] {passage.source}" + (f" — {where}" if where else "")
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -357,7 +333,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     unsupported = args.unsupported or "flag"
     if args.question is not None:
         question = check_question(args.question, settings.max_question_chars)
-        print(format_answer(session.answerer.answer(question, args.mode, unsupported=unsupported), False))
+        print(format_answer(session.answerer.answer(question, args.mode, unsupported=unsupported)))
         return 0
     conversation = Conversation(getattr(session.answerer, "model", None))
     interactive = sys.stdin.isatty()
@@ -389,7 +365,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         answer = stream.finish()
         if streamed and streamed.strip() != answer.text.strip():
             print("\n\nAfter checking every citation:")
-        print(("\n" if streamed else "") + format_answer(answer, False).rstrip())
+        print(("\n" if streamed else "") + format_answer(answer).rstrip())
         conversation.add(question, standalone, answer.text)
         if interactive:
             print(f"({(time.perf_counter() - started) * 1000:.0f} ms, {answer.backend} answer)")
@@ -401,6 +377,31 @@ def _echo(deltas) -> Iterator[str]:
     for delta in deltas:
         print(delta, end="", flush=True)
         yield delta
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    if args.port is not None and not 1 <= args.port <= 65535:
+        raise UserError(f"--port must be between 1 and 65535, not {args.port}.")
+    settings = replace(
+        settings,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        auth=args.auth if args.auth is not None else settings.auth,
+    )
+    credentials = settings.credentials
+    try:
+        from ui.app import serve
+    except ImportError as exc:
+        raise UserError(f"The web app needs gradio, which is not installed ({exc}). Run ./run to install it.") from None
+    session = Session(settings, args.backend)
+    try:
+        demo = serve(session, settings.host, settings.port, credentials, block=False)
+    except OSError as exc:
+        raise UserError(f"Cannot listen on {settings.host}:{settings.port}: {exc}. Try --port.") from None
+    login = " (login required)" if credentials else ""
+    print(f"Policy Advisor is ready: http://{settings.host}:{settings.port}{login}. Ctrl-C to stop.", flush=True)
+    demo.block_thread()
+    return 0
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -448,6 +449,7 @@ COMMANDS = {
     "ask": cmd_ask,
     "retrieve": cmd_retrieve,
     "chat": cmd_chat,
+    "serve": cmd_serve,
     "eval": cmd_eval,
 }
 

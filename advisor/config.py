@@ -111,10 +111,28 @@ class Settings:
     chroma_url: str | None = None
     """ADVISOR_CHROMA_URL, or CHROMA_HOST with CHROMA_PORT (default 8000): a Chroma server to keep the index in,
     e.g. http://127.0.0.1:8000, shared by every app instance; unset = the embedded store under index_dir."""
+    host: str = "127.0.0.1"
+    """ADVISOR_HOST: the address ``advisor serve`` listens on; 0.0.0.0 exposes it to the network."""
+    port: int = 7860
+    """ADVISOR_PORT: the web app's port."""
+    auth: str | None = None
+    """ADVISOR_AUTH: user:password for the web app (basic login), for a shared deployment; none by default."""
+    concurrency: int = 4
+    """ADVISOR_CONCURRENCY: questions the web app answers at once; more wait in its queue (1-64)."""
 
     @property
     def model_configured(self) -> bool:
         return bool(self.openai_api_key or self.openai_base_url)
+
+    @property
+    def credentials(self) -> tuple[str, str] | None:
+        """ADVISOR_AUTH split into (user, password)."""
+        if not self.auth:
+            return None
+        user, sep, password = self.auth.partition(":")
+        if not sep or not user or not password:
+            raise ConfigError("ADVISOR_AUTH (or --auth) must look like user:password")
+        return user, password
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -136,6 +154,10 @@ class Settings:
             strict=_env_choice("ADVISOR_STRICT", "0", ("0", "1", "true", "false")) in ("1", "true"),
             support_threshold=_env_float("ADVISOR_SUPPORT_THRESHOLD", defaults.support_threshold),
             chroma_url=_env_chroma_url(),
+            host=os.environ.get("ADVISOR_HOST") or defaults.host,
+            port=_env_int("ADVISOR_PORT", defaults.port, 1, 65535),
+            auth=os.environ.get("ADVISOR_AUTH") or None,
+            concurrency=_env_int("ADVISOR_CONCURRENCY", defaults.concurrency, 1, 64),
         )
 
 

@@ -41,6 +41,7 @@ class Support:
     lexical: float
     semantic: float
     reason: str | None = None
+    evidence: str | None = None  # the cited passage's sentence closest to the claim, to show beside it
 
     def to_json(self) -> dict:
         return {"supported": self.supported, "score": round(self.score, 3), "reason": self.reason}
@@ -85,15 +86,19 @@ class OverlapJudge:
         source = "\n".join(p.text for p in passages)
         terms = content_terms(sentence)
         lexical = len(terms & content_terms(source)) / len(terms) if terms else 0.0
-        _, vectors = self._sentences(passages)
-        semantic = float(np.max(vectors @ shared_encoder().encode_query(sentence)))
+        texts, vectors = self._sentences(passages)
+        similarities = vectors @ shared_encoder().encode_query(sentence)
+        best = int(np.argmax(similarities))
+        semantic, evidence = float(similarities[best]), texts[best]
         score = (lexical + semantic) / 2
         missing = [n for n in _NUMBER.findall(sentence) if n.rstrip(".,") not in source]
         if missing:
-            return Support(False, score, lexical, semantic, f"states {', '.join(missing)}, which the passage does not")
+            reason = f"states {', '.join(missing)}, which the passage does not"
+            return Support(False, score, lexical, semantic, reason, evidence)
         if score < self.threshold:
-            return Support(False, score, lexical, semantic, f"support score {score:.2f} < {self.threshold:.2f}")
-        return Support(True, score, lexical, semantic)
+            reason = f"support score {score:.2f} < {self.threshold:.2f}"
+            return Support(False, score, lexical, semantic, reason, evidence)
+        return Support(True, score, lexical, semantic, evidence=evidence)
 
 
 class LLMJudge:

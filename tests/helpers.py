@@ -1,10 +1,9 @@
-"""What several test modules share: the real `advisor` command in a subprocess, free ports, a small corpus."""
+"""What several test modules share: the real `advisor` command in a subprocess, and a small corpus."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -18,12 +17,6 @@ SMALL_QUESTIONS = (
     "How can states support student-centered education systems?",
     "Who published the state policy framework?",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run_advisor(

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 from fake_openai import FakeOpenAI, Reply
-from helpers import free_port
+from servers import free_port
 
 from advisor.backends import make_answerer
 from advisor.conversation import Conversation, condense_by_rule

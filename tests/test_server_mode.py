@@ -15,7 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from helpers import SMALL_QUESTIONS, free_port, no_traceback, run_advisor
+from helpers import SMALL_QUESTIONS, no_traceback, run_advisor
+from servers import free_port
 
 from advisor.config import ConfigError, Settings
 from advisor.retrieve import HybridRetriever

@@ -1,0 +1,91 @@
+"""An answer or a list of passages as the user takes it away: plain text, JSON or Markdown.
+
+The CLI prints these and the web app offers the Markdown for copying and download, so a
+talking-points one-pager reads the same whichever front end made it.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from datetime import date
+from typing import Any
+
+from advisor.passages import Passage
+
+FORMATS = ("text", "json", "markdown")
+
+
+def where(passage: Passage) -> str:
+    """'Condition › part › heading', the path a citation shows inside its document."""
+    return " › ".join(x for x in (passage.condition, passage.part, passage.heading) if x)
+
+
+def describe(n: int, passage: Passage) -> str:
+    place = where(passage)
+    return f"  [{n}] {passage.source}" + (f" — {place}" if place else "")
+
+
+def byline(answer: Any) -> str | None:
+    """Who wrote the answer, for answers a model wrote; extractive answers are quotes and need none."""
+    if answer.backend == "extractive" or not answer.model:
+        return None
+    dropped = f", {answer.dropped} dropped" if answer.dropped else ""
+    return f"Written by the model {answer.model}; every sentence was checked against its citation{dropped}."
+
+
+def format_answer(answer: Any, fmt: str = "text") -> str:
+    if fmt == "json":
+        return json.dumps(answer.to_json(), ensure_ascii=False)
+    if fmt == "markdown":
+        return answer_markdown(answer)
+    lines = [answer.text]
+    if answer.note:
+        lines += ["", f"Note: {answer.note}"]
+    if byline(answer):
+        lines += ["", f"({byline(answer)})"]
+    if answer.citations:
+        lines += ["", "Sources:"]
+        for c in answer.citations:
+            lines.append(describe(c.id, c.passage))
+            lines.append(textwrap.indent(textwrap.fill(c.passage.text.replace("\n", " "), 96), "      "))
+    return "\n".join(lines) + "\n"
+
+
+def answer_markdown(answer: Any, today: date | None = None) -> str:
+    """A self-contained Markdown document: the question, the cited answer, and every source quoted in full."""
+    title = "Talking points" if answer.mode == "talking-points" else "Answer"
+    lines = [f"# {title}: {_md_line(answer.question)}", "", answer.text, ""]
+    if answer.note:
+        lines += [f"*Note: {answer.note}*", ""]
+    if answer.citations:
+        lines += ["## Sources", ""]
+        for c in answer.citations:
+            place = where(c.passage)
+            lines.append(f"**[{c.id}] {_md_line(c.passage.source)}**" + (f" — {_md_line(place)}" if place else ""))
+            lines.append("")
+            lines += [f"> {line}" if line.strip() else ">" for line in c.passage.text.splitlines()]
+            lines.append("")
+    made_by = byline(answer) or "Quoted from the sources by the offline answerer."
+    lines.append(f"*Policy Advisor, {(today or date.today()).isoformat()}. {made_by}*")
+    return "\n".join(lines) + "\n"
+
+
+def _md_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def format_hits(question: str, hits: list[Any], fmt: str = "text") -> str:
+    if fmt == "json":
+        results = [
+            {"rank": h.rank, "score": round(h.score, 6), "source": h.passage.source, "doc_id": h.passage.doc_id}
+            | {"condition": h.passage.condition, "part": h.passage.part, "heading": h.passage.heading}
+            | {"text": h.passage.text}
+            for h in hits
+        ]
+        return json.dumps({"question": question, "results": results}, ensure_ascii=False)
+    lines = [f"Passages for: {question}", ""]
+    for h in hits:
+        lines.append(describe(h.rank, h.passage) + f"  (score {h.score:.3f})")
+        lines.append(textwrap.indent(textwrap.fill(h.passage.text.replace("\n", " "), 96), "      "))
+    return "\n".join(lines) + "\n"

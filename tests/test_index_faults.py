@@ -29,12 +29,12 @@ def _env(settings: Settings) -> dict[str, str]:
 
 def _ranked(settings: Settings, questions=SMALL_QUESTIONS) -> dict[str, list[tuple[str, float]]]:
     """What a fresh process retrieves, as (passage text start, score) lists."""
-    ranked = {}
-    for question in questions:
-        result = run_advisor("retrieve", question, "--json", "--k", "5", env=_env(settings))
-        assert result.returncode == 0, result.stderr.decode()
-        ranked[question] = [(r["text"][:60], round(r["score"], 5)) for r in json.loads(result.stdout)["results"]]
-    return ranked
+    batch = settings.index_dir.parent / "questions.txt"
+    batch.write_text("\n".join(questions) + "\n", encoding="utf-8")
+    result = run_advisor("retrieve", "--file", str(batch), "--json", "--k", "5", env=_env(settings))
+    assert result.returncode == 0, result.stderr.decode()
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    return {x["question"]: [(r["text"][:60], round(r["score"], 5)) for r in x["results"]] for x in lines}
 
 
 def _pointer(settings: Settings):

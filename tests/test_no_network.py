@@ -14,10 +14,12 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from servers import running_app
 
 MASTERY = "Can a state award credit based on mastery instead of seat time?"
 
@@ -134,7 +136,7 @@ def test_the_guard_catches_what_leaves_loopback_and_lets_loopback_through(guard)
 
 
 # The offline session, one command at a time ({tmp} is the test's folder). A long-running command
-# such as `serve` joins with Popen(..., env=guard.env), a request to it on 127.0.0.1, and a stop by PID.
+# such as `serve` runs after them (below): launched with the guard, asked over 127.0.0.1, stopped.
 OFFLINE_SESSION: list[tuple[str, ...]] = [
     ("index",),
     ("add", "{tmp}/ohio-notes.md"),
@@ -163,3 +165,12 @@ def test_a_whole_offline_session_makes_no_connection_beyond_loopback(guard, sett
         assert result.returncode == 0, (command, result.stderr.decode()[-2000:])
         assert guard.attempts() == [], command
     assert (tmp_path / "report" / "report.json").exists()
+    with running_app(tmp_path / "index", base_env=env) as url:  # the web app: launch, page, a question
+        page = urllib.request.urlopen(url, timeout=30).read().decode()
+        assert "<title>Policy Advisor</title>" in page or "Policy Advisor" in page
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from gradio_client import Client
+
+        _, history, *_ = Client(url, verbose=False).predict(MASTERY, [], "Answer", [], [], api_name="/ask")
+        assert 'class="cite"' in str(history[-1]["content"])
+    assert guard.attempts() == [], "serve"

@@ -266,6 +266,7 @@ class App:
         shown += f"… ({len(message):,} characters)" if len(message) > 500 else ""
         history.append({"role": "user", "content": f"<p>{esc(shown)}</p>"})
         try:
+            self.session.refresh()  # another process may have rebuilt the index (advisor index / add)
             question = check_question(message, self.session.settings.max_question_chars)
             filters = self.session.filters(conditions or [], documents or [], [])
             standalone = chat.conversation(self.model).standalone(question)

@@ -22,10 +22,11 @@ from typing import Any
 from advisor import corpus, passages, text
 from advisor.config import Settings
 from advisor.corpus import MANIFEST_NAME, load_documents
-from advisor.embeddings import MODEL_NAME, MiniLMEmbedding, shared_encoder
+from advisor.embeddings import MODEL_NAME, shared_encoder
 from advisor.errors import DocumentError, UserError
 from advisor.passages import Passage, parse_document
 from advisor.store import IndexDamaged, Pointer, Store, build_lock, make_store, next_generation
+from advisor.vectors import VectorTable
 
 PARSER_MODULES = (corpus, passages, text)
 COPY_BATCH = 1000
@@ -200,6 +201,8 @@ def _build_generation(
     from llama_index.core import VectorStoreIndex
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
+    from advisor.llama_embedding import MiniLMEmbedding
+
     collection, sentences = store.collections(generation, create=True)
     if current:
         keep = {p.id for p in wanted} - {p.id for p in new}
@@ -253,7 +256,9 @@ class Index:
     """One opened, checked generation: its Chroma collections, BM25 and every passage by id.
 
     Opening checks what a damaged store would get wrong (counts, a vector search, BM25 matching
-    the passages) and raises IndexDamaged instead of failing later with a traceback.
+    the passages) and raises IndexDamaged instead of failing later with a traceback. Both
+    collections' vectors are read into memory once (``advisor/vectors.py``), so answering a question
+    makes no store round trip; nothing here imports llama-index, which only builds.
     """
 
     def __init__(self, store: Store, pointer: Pointer) -> None:
@@ -270,17 +275,16 @@ class Index:
             raise IndexDamaged(f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__) from None
 
     def _open(self) -> None:
-        from llama_index.core import VectorStoreIndex
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         self.collection, self.sentences = self.store.collections(self.generation, create=False)
-        got = self.collection.get(include=["documents", "metadatas"])
+        self.passage_table = VectorTable.read(self.collection)
+        self.sentence_table = VectorTable.read(self.sentences)
+        table = self.passage_table
         self.passages: dict[str, Passage] = {
-            pid: _passage_from(text, meta) for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"])
+            pid: _passage_from(text, meta) for pid, text, meta in zip(table.ids, table.documents, table.metadatas)
         }
         for what, found, expected in (
             ("passages", len(self.passages), self.state["passages"]),
-            ("sentences", self.sentences.count(), self.state["sentences"]),
+            ("sentences", len(self.sentence_table.ids), self.state["sentences"]),
         ):
             if found != expected:
                 raise IndexDamaged(f"the store holds {found} {what}, the index state says {expected}")
@@ -291,24 +295,20 @@ class Index:
         self.bm25 = self.store.load_bm25(self.generation, lambda: _bm25(ordered).bm25)
         if {row["node_id"] for row in self.bm25.corpus} != set(self.passages):
             raise IndexDamaged("the BM25 index does not match the passages")
-        self.vector_index = VectorStoreIndex.from_vector_store(
-            ChromaVectorStore(chroma_collection=self.collection), embed_model=MiniLMEmbedding()
-        )
+        self._sentence_rows: dict[str, list[int]] = {}
+        for row, meta in sorted(
+            enumerate(self.sentence_table.metadatas), key=lambda r: (r[1]["passage_id"], r[1]["position"])
+        ):
+            self._sentence_rows.setdefault(meta["passage_id"], []).append(row)
 
     def sentence_vectors(self, passage_ids: list[str]) -> dict[str, tuple[list[str], Any]]:
         """passage id → (its sentences, their vectors), in passage order."""
-        import numpy as np
-
-        got = self.sentences.get(
-            where={"passage_id": {"$in": passage_ids}}, include=["documents", "metadatas", "embeddings"]
-        )
-        grouped: dict[str, list[tuple[int, str, Any]]] = {}
-        for sentence, meta, vector in zip(got["documents"], got["metadatas"], got["embeddings"]):
-            grouped.setdefault(meta["passage_id"], []).append((meta["position"], sentence, vector))
+        table = self.sentence_table
         out = {}
-        for pid, rows in grouped.items():
-            rows.sort(key=lambda r: r[0])
-            out[pid] = ([r[1] for r in rows], np.array([r[2] for r in rows], dtype=np.float32))
+        for pid in passage_ids:
+            rows = self._sentence_rows.get(pid)
+            if rows:
+                out[pid] = ([table.documents[r] for r in rows], table.matrix[rows])
         return out
 
     @property

@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from advisor.corpus import Document, read_lines
 from advisor.text import clean_line, name_key, split_sentences
@@ -48,7 +49,7 @@ class Passage:
     heading: str | None = None
     order: int = 0
 
-    @property
+    @cached_property  # computed once per passage: answering a question asks for ids many times
     def id(self) -> str:
         """Hash of everything stored (text, metadata and the sentences embedded for it): the same
         passage always gets the same id, so re-indexing is idempotent, and any change makes it new."""
@@ -56,7 +57,7 @@ class Passage:
         key = json.dumps(stored, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
 
-    @property
+    @cached_property
     def sentences(self) -> list[str]:
         return split_sentences(self.text)
 

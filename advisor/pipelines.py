@@ -18,7 +18,6 @@ from typing import Protocol
 
 from advisor.config import Settings
 from advisor.corpus import load_documents
-from advisor.embeddings import MiniLMEmbedding
 from advisor.retrieve import Filters, HybridRetriever
 
 
@@ -76,6 +75,8 @@ class LlamaIndexDefaultPipeline:
 
     def __init__(self, settings: Settings) -> None:
         from llama_index.core import Document, VectorStoreIndex
+
+        from advisor.llama_embedding import MiniLMEmbedding
 
         documents = [
             Document(text=doc.path.read_text(encoding="utf-8"), metadata={"title": doc.title})

@@ -10,17 +10,20 @@ a policy paragraph is often answered by one of its sentences.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from advisor.config import Settings
+from advisor.embeddings import shared_encoder
 from advisor.errors import UserError
 from advisor.index import Index
 from advisor.passages import Passage
 from advisor.text import name_key
+from advisor.vectors import Clauses, Masks
 
 CANDIDATES = 30  # each retriever's list length before fusion
+BM25_TOKENS = r"(?u)\b\w\w+\b"  # llama-index BM25Retriever's default token pattern, used when indexing
 
 
 @dataclass(frozen=True)
@@ -31,11 +34,11 @@ class Filters:
     sources: tuple[str, ...] = ()  # document ids
     parts: tuple[str, ...] = ()
 
-    def clauses(self) -> list[tuple[str, tuple[str, ...]]]:
-        """(metadata key, allowed values) for each restriction in use; passages and their
-        sentences carry the same keys, so every store filters the same way."""
+    def clauses(self) -> Clauses:
+        """(metadata key, allowed values) for each restriction in use; passages, their sentences
+        and the BM25 corpus carry the same keys, so every search filters the same way."""
         pairs = (("condition", self.conditions), ("doc", self.sources), ("part", self.parts))
-        return [(key, values) for key, values in pairs if values]
+        return tuple((key, values) for key, values in pairs if values)
 
 
 @dataclass(frozen=True)
@@ -73,20 +76,6 @@ def resolve_filters(index: Index, conditions=(), sources=(), parts=()) -> Filter
     )
 
 
-def _metadata_filters(filters: Filters) -> Any:
-    from llama_index.core.vector_stores.types import (
-        FilterCondition,
-        FilterOperator,
-        MetadataFilter,
-        MetadataFilters,
-    )
-
-    clauses = [
-        MetadataFilter(key=key, value=list(values), operator=FilterOperator.IN) for key, values in filters.clauses()
-    ]
-    return MetadataFilters(filters=clauses, condition=FilterCondition.AND) if clauses else None
-
-
 class HybridRetriever:
     """Dense + BM25 over one opened index; build once, call ``retrieve`` per question."""
 
@@ -94,40 +83,45 @@ class HybridRetriever:
         self.index = index
         self.settings = settings
 
+    @cached_property
+    def _stemmer(self) -> Any:
+        import Stemmer
+
+        return Stemmer.Stemmer("english")
+
+    @cached_property
+    def _bm25_masks(self) -> Masks:
+        return Masks(self.index.bm25.corpus)
+
     def dense(self, question: str, filters: Filters, n: int = CANDIDATES) -> list[tuple[str, float]]:
         """(passage id, cosine similarity), best first."""
-        retriever = self.index.vector_index.as_retriever(similarity_top_k=n, filters=_metadata_filters(filters))
-        # llama-index's Chroma store reports exp(-cosine distance); turn it back into a cosine.
-        return [(r.node.node_id, 1.0 + math.log(max(r.score or 1e-9, 1e-9))) for r in retriever.retrieve(question)]
+        table = self.index.passage_table
+        found = table.nearest(shared_encoder().encode_query(question), n, filters.clauses())
+        return [(table.ids[row], score) for row, score in found]
 
     def sparse(self, question: str, filters: Filters, n: int = CANDIDATES) -> list[tuple[str, float]]:
-        """(passage id, BM25 score), best first; passages sharing no term with the question are left out."""
-        from llama_index.retrievers.bm25 import BM25Retriever
+        """(passage id, BM25 score), best first; passages sharing no term with the question are left out.
 
-        n = min(n, len(self.index.passages))
-        try:
-            retriever = BM25Retriever(
-                existing_bm25=self.index.bm25, similarity_top_k=n, filters=_metadata_filters(filters)
-            )
-        except ValueError:  # every passage filtered out
+        Queries the index llama-index's BM25Retriever saved exactly as that retriever does: the question
+        tokenized with its stemmer and token pattern, no stopwords, filters as a weight mask."""
+        import bm25s
+
+        bm25 = self.index.bm25
+        mask = self._bm25_masks(filters.clauses())
+        if mask is not None and not mask.any():  # every passage filtered out
             return []
-        return [(r.node.node_id, float(r.score)) for r in retriever.retrieve(question) if r.score and r.score > 0]
+        tokens = bm25s.tokenize(question, stemmer=self._stemmer, token_pattern=BM25_TOKENS, show_progress=False)
+        k, weights = min(n, len(self.index.passages)), None if mask is None else mask.astype(int)
+        docs, scores = bm25.retrieve(tokens, k=k, show_progress=False, weight_mask=weights)
+        return [(doc["node_id"], float(score)) for doc, score in zip(docs[0], scores[0]) if score > 0]
 
     def sentences(self, question: str, filters: Filters, n: int = 4 * CANDIDATES) -> dict[str, float]:
         """passage id → best cosine similarity of one of its sentences, over the n nearest sentences."""
-        from advisor.embeddings import shared_encoder
-
-        where = _where(filters)
-        got = self.index.sentences.query(
-            query_embeddings=[shared_encoder().encode_query(question)],
-            n_results=min(n, self.index.sentences.count()),
-            where=where,
-            include=["metadatas", "distances"],
-        )
+        table = self.index.sentence_table
         best: dict[str, float] = {}
-        for meta, distance in zip(got["metadatas"][0], got["distances"][0]):
-            pid = meta["passage_id"]
-            best[pid] = max(best.get(pid, -1.0), 1.0 - distance)
+        for row, score in table.nearest(shared_encoder().encode_query(question), n, filters.clauses()):
+            pid = table.metadatas[row]["passage_id"]
+            best[pid] = max(best.get(pid, -1.0), score)
         return best
 
     def retrieve(self, question: str, k: int | None = None, filters: Filters = Filters()) -> list[Hit]:
@@ -151,11 +145,3 @@ class HybridRetriever:
             )
             for rank, (pid, score) in enumerate(ranked, start=1)
         ]
-
-
-def _where(filters: Filters) -> dict | None:
-    """The same filters as a Chroma where clause, for the sentence collection."""
-    clauses = [{key: {"$in": list(values)}} for key, values in filters.clauses()]
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

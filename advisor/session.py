@@ -27,8 +27,10 @@ class Session:
         self, settings: Settings, backend: str | None = None, on_build: Callable[[str], None] = to_stderr
     ) -> None:
         from advisor.backends import make_answerer
+        from advisor.embeddings import shared_encoder
         from advisor.index import open_index
 
+        shared_encoder().load_in_background()
         self.settings = settings
         self.backend = backend
         self.on_build = on_build

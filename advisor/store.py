@@ -153,12 +153,12 @@ class LocalStore:
         retriever.persist(str(self.index_dir / generation / "bm25"), show_progress=False)
 
     def load_bm25(self, generation: str, build: Callable[[], Any]) -> Any:
-        from llama_index.retrievers.bm25 import BM25Retriever
+        import bm25s  # directly: loading through llama-index's BM25Retriever would import llama-index
 
         folder = self.index_dir / generation / "bm25"
         if not folder.is_dir():
             raise IndexDamaged(f"the BM25 index {generation}/bm25 is missing")
-        return BM25Retriever.from_persist_dir(str(folder)).bm25
+        return bm25s.BM25.load(str(folder), load_corpus=True)
 
     def discard(self, keep: set[str]) -> None:
         for name in self.generations():

@@ -7,7 +7,8 @@ import json
 import numpy as np
 
 from advisor.config import PROJECT_ROOT
-from advisor.embeddings import DIMENSIONS, MiniLMEmbedding, shared_encoder
+from advisor.embeddings import DIMENSIONS, shared_encoder
+from advisor.llama_embedding import MiniLMEmbedding
 
 REFERENCE = PROJECT_ROOT / "tests" / "data" / "minilm_reference.json"  # made by make_minilm_reference.py
 

@@ -209,3 +209,10 @@ def test_a_running_app_sees_documents_added_after_it_started(corpus_copy, tmp_pa
         assert added.returncode == 0, added.stderr
         _, _, after, _ = ask(app, question)
         assert "**[1] Zephyr County Mastery Pilot**" in after
+    from advisor.config import Settings
+    from advisor.session import Session
+    from ui.app import App
+
+    settings = Settings(corpus_dir=corpus_copy, index_dir=tmp_path / "index")
+    _, documents, _ = App(Session(settings)).on_page_load()  # a page loaded now offers it as a filter
+    assert ("Zephyr County Mastery Pilot", "zephyr-notes") in documents["choices"]

@@ -17,7 +17,7 @@ from pathlib import Path
 from advisor.config import PROJECT_ROOT, ConfigError, Settings, quiet_offline_environment
 from advisor.errors import UserError
 from advisor.formats import format_answer, format_hits
-from advisor.session import Session
+from advisor.session import Session, to_stderr
 
 EPILOG = """\
 examples:
@@ -28,6 +28,9 @@ examples:
   advisor retrieve "kids without internet at home" --k 3
   advisor chat
   advisor serve --port 8080
+  advisor add ~/Downloads/ohio-guide.pdf --title "Ohio Competency Guide"
+  advisor sources
+  advisor remove ohio-guide
 
 Everything runs offline; the index under index/ is built on first use and updated when
 corpus/ changes. Settings are environment variables (see README, "Configuration").
@@ -45,6 +48,23 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="build or update the search index from corpus/")
     p.add_argument("--rebuild", action="store_true", help="discard the index and build it from scratch")
+
+    p = sub.add_parser(
+        "add",
+        help="add documents (files or folders) to the corpus and index them",
+        description="Copy documents (.txt, .md, .html, .pdf, .docx; folders are searched) into corpus/, record "
+        "them in corpus/manifest.toml and index them. A file that cannot be read is named with the reason and "
+        "the others are still added; a file already in the corpus is not added twice.",
+    )
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    p.add_argument("--title", help="the document's title (default: the PDF/Word title, else its first heading)")
+    p.add_argument("--id", dest="doc_id", help="the document's id (default: from the file name)")
+
+    p = sub.add_parser("sources", help="list the indexed documents, their passages and when they were indexed")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    p = sub.add_parser("remove", help="take a document out of the corpus and the index")
+    p.add_argument("document", metavar="DOC", help="its id or title, as `advisor sources` lists them")
 
     def question_args(p: argparse.ArgumentParser, what: str) -> None:
         p.add_argument("question", nargs="?", help="the question (quote it)")
@@ -209,7 +229,48 @@ def _questions(args: argparse.Namespace) -> Iterator[str] | list[str]:
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from advisor.index import sync_index
 
-    print(sync_index(settings, rebuild=args.rebuild).summary())
+    print(sync_index(settings, rebuild=args.rebuild, on_build=to_stderr).summary())
+    return 0
+
+
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 when every file was added (or already there), 1 when some failed, 2 when none could be added."""
+    from advisor.library import add_documents
+
+    outcomes, report = add_documents(settings, args.paths, args.title, args.doc_id, on_build=to_stderr)
+    for outcome in outcomes:
+        if outcome.status == "failed":
+            print(f"advisor: {outcome.message}", file=sys.stderr)
+        else:
+            print(outcome.message)
+    if report:
+        print(report.summary())
+    failed = sum(o.status == "failed" for o in outcomes)
+    if failed:
+        print(f"advisor: {failed} of {len(outcomes)} files could not be added (see above).", file=sys.stderr)
+    return 0 if not failed else 1 if failed < len(outcomes) else 2
+
+
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    from advisor.library import list_sources
+
+    rows = list_sources(settings, on_build=to_stderr)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    width = max(len(r["id"]) for r in rows)
+    print(f"{'id':<{width}}  passages  last indexed          title (file)")
+    for r in rows:
+        print(f"{r['id']:<{width}}  {r['passages']:>8}  {r['indexed_at'][:19]:<19}  {r['title']} ({r['file']})")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from advisor.library import remove_document
+
+    document, report = remove_document(settings, args.document, on_build=to_stderr)
+    print(f"Removed {document.id!r} ({document.title}) and its file {document.path.name}.")
+    print(report.summary())
     return 0
 
 
@@ -382,6 +443,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS = {
     "index": cmd_index,
+    "add": cmd_add,
+    "sources": cmd_sources,
+    "remove": cmd_remove,
     "ask": cmd_ask,
     "retrieve": cmd_retrieve,
     "chat": cmd_chat,

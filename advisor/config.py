@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,6 +53,25 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(raw).expanduser() if raw else default
 
 
+def _env_chroma_url() -> str | None:
+    """ADVISOR_CHROMA_URL wins; else CHROMA_HOST (and CHROMA_PORT); checked here so a typo fails at start."""
+    raw = (os.environ.get("ADVISOR_CHROMA_URL") or "").strip()
+    name = "ADVISOR_CHROMA_URL"
+    if not raw and (os.environ.get("CHROMA_HOST") or "").strip():
+        raw = f"http://{os.environ['CHROMA_HOST'].strip()}:{_env_int('CHROMA_PORT', 8000, 1, 65535)}"
+        name = "CHROMA_HOST"
+    if not raw:
+        return None
+    parsed = urlsplit(raw if "://" in raw else f"http://{raw}")
+    try:
+        port = parsed.port
+    except ValueError:
+        port = -1
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or port == -1 or parsed.path.strip("/"):
+        raise ConfigError(f"{name} must look like http://HOST:PORT, not {raw!r}")
+    return f"{parsed.scheme}://{parsed.netloc}"
+
+
 @dataclass(frozen=True)
 class Settings:
     """The advisor's settings; each field's docstring names its variable (README, "Configuration")."""
@@ -88,6 +108,9 @@ class Settings:
     """ADVISOR_STRICT: 1 = fail when the model fails, instead of falling back to the extractive answer."""
     support_threshold: float = 0.675
     """ADVISOR_SUPPORT_THRESHOLD: support score a generated sentence needs (0-1); set on evals/support_pairs."""
+    chroma_url: str | None = None
+    """ADVISOR_CHROMA_URL, or CHROMA_HOST with CHROMA_PORT (default 8000): a Chroma server to keep the index in,
+    e.g. http://127.0.0.1:8000, shared by every app instance; unset = the embedded store under index_dir."""
     host: str = "127.0.0.1"
     """ADVISOR_HOST: the address ``advisor serve`` listens on; 0.0.0.0 exposes it to the network."""
     port: int = 7860
@@ -130,6 +153,7 @@ class Settings:
             llm_retries=_env_int("ADVISOR_LLM_RETRIES", defaults.llm_retries, 0, 5),
             strict=_env_choice("ADVISOR_STRICT", "0", ("0", "1", "true", "false")) in ("1", "true"),
             support_threshold=_env_float("ADVISOR_SUPPORT_THRESHOLD", defaults.support_threshold),
+            chroma_url=_env_chroma_url(),
             host=os.environ.get("ADVISOR_HOST") or defaults.host,
             port=_env_int("ADVISOR_PORT", defaults.port, 1, 65535),
             auth=os.environ.get("ADVISOR_AUTH") or None,

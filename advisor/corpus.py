@@ -1,7 +1,8 @@
 """The corpus folder: its manifest of document metadata, and each document read as plain text.
 
-Text, Markdown, HTML and PDF files all come out as Markdown-flavoured lines (headings as ``#``
-lines), so one structure parser serves every format.
+Text, Markdown, HTML, PDF and Word (.docx) files all come out as Markdown-flavoured lines
+(headings as ``#`` lines), so one structure parser serves every format. Reading is defensive: a
+file that cannot be used raises DocumentError naming it and saying why.
 """
 
 from __future__ import annotations
@@ -9,13 +10,15 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+import zipfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from xml.etree import ElementTree
 
 from advisor.errors import DocumentError, UserError
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 MANIFEST_NAME = "manifest.toml"
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
@@ -76,23 +79,51 @@ def load_documents(corpus_dir: Path) -> list[Document]:
     for path in sorted(corpus_dir.iterdir()):
         if path.name in seen_files or path.suffix.lower() not in SUPPORTED_SUFFIXES:
             continue
-        documents.append(Document(id=path.stem, path=path, title=_title_from(path)))
+        documents.append(Document(id=path.stem, path=path, title=document_title(path)))
     ids = [d.id for d in documents]
     if len(set(ids)) != len(ids):
         raise UserError(f"Two corpus documents share an id: {sorted(i for i in ids if ids.count(i) > 1)}")
     return documents
 
 
-def _title_from(path: Path) -> str:
-    """A document's own first heading or first line, else its file name."""
+def document_title(path: Path) -> str:
+    """The title a PDF or Word file declares, else the document's first heading or line, else its file name."""
+    declared = _declared_title(path)
+    if declared:
+        return declared
     try:
         for line in read_lines(path):
             stripped = line.lstrip("#").strip()
             if stripped:
-                return stripped[:120]
+                return one_line(stripped)
     except DocumentError:
         pass
     return path.stem.replace("-", " ").replace("_", " ")
+
+
+def one_line(text: str, limit: int = 120) -> str:
+    """Text fit for a title: control characters and runs of whitespace become single spaces."""
+    return " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", text).split())[:limit]
+
+
+def _declared_title(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".pdf":
+            from pypdf import PdfReader
+
+            reader = PdfReader(path)
+            title = reader.metadata.title if not reader.is_encrypted and reader.metadata else None
+        elif suffix == ".docx":
+            with zipfile.ZipFile(path) as archive:
+                found = ElementTree.fromstring(archive.read("docProps/core.xml")).find(f"{_DC}title")
+            title = found.text if found is not None else None
+        else:
+            return None
+    except Exception:  # the title is a nicety; reading the document itself reports what is wrong
+        return None
+    title = one_line(str(title or ""))
+    return title if title and title.lower() not in ("untitled", "title") else None
 
 
 def read_lines(path: Path) -> list[str]:
@@ -105,8 +136,14 @@ def read_lines(path: Path) -> list[str]:
     if size > MAX_DOCUMENT_BYTES:
         raise DocumentError(path, f"the file is {size / 1e6:.0f} MB; the limit is {MAX_DOCUMENT_BYTES // 10**6} MB")
     suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise DocumentError(
+            path, f"unknown format {suffix or '(no extension)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
+        )
     if suffix == ".pdf":
         text = _pdf_text(path)
+    elif suffix == ".docx":
+        text = _docx_text(path)
     else:
         raw = path.read_bytes()
         if b"\x00" in raw[:8192]:
@@ -117,8 +154,6 @@ def read_lines(path: Path) -> list[str]:
             text = raw.decode("cp1252", errors="replace")
         if suffix in (".html", ".htm"):
             text = _html_to_markdown(text)
-        elif suffix not in SUPPORTED_SUFFIXES:
-            raise DocumentError(path, f"unsupported format {suffix or '(no extension)'}")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if not any(line.strip() for line in lines):
         raise DocumentError(path, "the file has no text")
@@ -141,6 +176,44 @@ def _pdf_text(path: Path) -> str:
     except (PdfReadError, ValueError, KeyError, OSError) as exc:
         raise DocumentError(path, f"the PDF could not be read ({exc})") from None
     return "\n\n".join(pages)
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_DC = "{http://purl.org/dc/elements/1.1/}"
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # what an encrypted .docx (or an old binary .doc) starts with
+
+
+def _docx_text(path: Path) -> str:
+    """Word paragraphs as lines, heading styles as '#' lines, list items as '- ' lines (stdlib only)."""
+    if path.read_bytes()[:4] == _OLE_SIGNATURE:
+        raise DocumentError(path, "the Word file is encrypted, or an old .doc file; save it as an unprotected .docx")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("word/document.xml")
+            if info.file_size > 5 * MAX_DOCUMENT_BYTES:  # a zip bomb, or a document no one should paste in whole
+                raise DocumentError(path, f"the document unpacks to {info.file_size / 1e6:.0f} MB of XML")
+            root = ElementTree.fromstring(archive.read(info))
+    except KeyError:
+        raise DocumentError(path, "not a Word document (it has no word/document.xml)") from None
+    except (zipfile.BadZipFile, ElementTree.ParseError, OSError, ValueError) as exc:
+        raise DocumentError(path, f"the .docx could not be read ({exc})") from None
+    lines = []
+    for paragraph in root.iter(f"{_W}p"):
+        pieces = []
+        for node in paragraph.iter():
+            if node.tag == f"{_W}t":
+                pieces.append(node.text or "")
+            elif node.tag in (f"{_W}tab", f"{_W}br"):
+                pieces.append(" ")
+        style = paragraph.find(f"{_W}pPr/{_W}pStyle")
+        name = (style.get(f"{_W}val") or "") if style is not None else ""
+        level = re.match(r"(?i)heading\s*(\d)", name)
+        if level or name.lower() == "title":
+            prefix = "#" * (int(level.group(1)) if level else 1) + " "
+        else:
+            prefix = "- " if paragraph.find(f"{_W}pPr/{_W}numPr") is not None else ""
+        lines += [prefix + "".join(pieces), ""]
+    return "\n".join(lines)
 
 
 class _HtmlToMarkdown(HTMLParser):

@@ -1,19 +1,21 @@
-"""Passages → the persistent index under index/: a Chroma store (dense) plus a BM25 index.
+"""Passages → the index: a Chroma store (dense) plus BM25, built aside and swapped in.
 
-Indexing is incremental and idempotent: passage ids are content hashes, so a sync adds only
-passages that are new, deletes those that are gone and leaves the rest alone. ``open_index``
-notices a changed corpus (file hashes, manifest, parser or model version) and syncs first, so
-the index builds itself on first use and follows edits to corpus/.
+Indexing is incremental and idempotent: passage ids are content hashes, so a sync embeds only
+passages that are new; unchanged ones are copied, vectors and all, from the current generation.
+Every sync that changes anything writes a new generation and then swaps the pointer
+(``advisor/store.py``), so a failed or killed sync never leaves a half-built index in place of a
+good one. ``open_index`` notices a changed corpus (file hashes, manifest, parser or model
+version) and syncs first, and notices a damaged index (unreadable pointer, Chroma store that will
+not open or has the wrong counts, missing BM25) and rebuilds it, saying so in one line.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import shutil
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +25,16 @@ from advisor.corpus import MANIFEST_NAME, load_documents
 from advisor.embeddings import MODEL_NAME, shared_encoder
 from advisor.errors import DocumentError, UserError
 from advisor.passages import Passage, parse_document
+from advisor.store import IndexDamaged, Pointer, Store, build_lock, make_store, next_generation
 from advisor.vectors import VectorSearch, read_all
 
 PARSER_MODULES = (corpus, passages, text)
-
-PASSAGES = "passages"
-SENTENCES = "passage_sentences"
-STATE_FILE = "state.json"
+COPY_BATCH = 1000
 log = logging.getLogger(__name__)
+
+
+def _quiet(message: str) -> None:
+    log.info(message)
 
 
 @dataclass
@@ -42,6 +46,7 @@ class SyncReport:
     unchanged: int
     seconds: float
     problems: list[str]
+    generation: str = ""
 
     def summary(self) -> str:
         text = (
@@ -59,7 +64,7 @@ def corpus_fingerprint(settings: Settings) -> str:
         digest.update(Path(module.__file__).read_bytes())
     manifest = settings.corpus_dir / MANIFEST_NAME
     for path in sorted(settings.corpus_dir.iterdir()) if settings.corpus_dir.is_dir() else []:
-        if path.is_file():
+        if path.is_file() and not path.name.startswith("."):  # not temporary files of an add in progress
             digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     if not manifest.exists():
         digest.update(b"no manifest")
@@ -68,9 +73,16 @@ def corpus_fingerprint(settings: Settings) -> str:
 
 def corpus_passages(settings: Settings) -> tuple[list[Passage], list[str]]:
     """Every passage of every readable document; unreadable ones are reported, not fatal."""
+    passages, problems, _ = _read_corpus(settings)
+    return passages, problems
+
+
+def _read_corpus(settings: Settings) -> tuple[list[Passage], list[str], dict[str, str]]:
+    """Passages (each once), problems, and each document's file name by id."""
     passages: list[Passage] = []
     problems: list[str] = []
-    for doc in load_documents(settings.corpus_dir):
+    documents = load_documents(settings.corpus_dir)
+    for doc in documents:
         try:
             passages.extend(parse_document(doc))
         except DocumentError as exc:
@@ -81,24 +93,7 @@ def corpus_passages(settings: Settings) -> tuple[list[Passage], list[str]]:
         if p.id not in seen:
             seen.add(p.id)
             unique.append(p)
-    return unique, problems
-
-
-def _chroma_client(index_dir: Path) -> Any:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    return chromadb.PersistentClient(
-        path=str(index_dir / "chroma"),
-        settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
-    )
-
-
-def _collection(client: Any, name: str) -> Any:
-    # A search breadth above the default makes HNSW search effectively exact at this corpus size, so
-    # results do not drift with the order in which passages were added and deleted.
-    metadata = {"hnsw:space": "cosine", "hnsw:search_ef": 256, "hnsw:construction_ef": 256}
-    return client.get_or_create_collection(name, metadata=metadata, embedding_function=None)
+    return unique, problems, {doc.id: doc.path.name for doc in documents}
 
 
 def _node(passage: Passage) -> Any:
@@ -114,59 +109,127 @@ def _node(passage: Passage) -> Any:
     )
 
 
-def sync_index(settings: Settings, rebuild: bool = False) -> SyncReport:
-    """Bring index/ in line with corpus/, embedding only passages it does not have yet."""
-    from llama_index.core import VectorStoreIndex
+def _bm25(passages: list[Passage]) -> Any:
     from llama_index.retrievers.bm25 import BM25Retriever
+
+    retriever = BM25Retriever.from_defaults(nodes=[_node(p) for p in passages], similarity_top_k=10)
+    retriever.bm25.corpus = retriever.corpus  # as an index loaded from disk has it: metadata filters read it
+    return retriever
+
+
+def sync_index(
+    settings: Settings, rebuild: bool = False, on_build: Callable[[str], None] | None = None, store: Store | None = None
+) -> SyncReport:
+    """Bring the index in line with corpus/, embedding only passages it does not have yet.
+
+    The new state is written as a new generation and swapped in; with nothing to change, only the
+    state is refreshed. ``rebuild`` ignores the current generation (it stays as the previous one).
+    """
+    store = store or make_store(settings)
+    try:
+        return _sync(settings, rebuild, on_build or _quiet, store)
+    except (UserError, KeyboardInterrupt):
+        raise
+    except Exception:
+        store.check()  # a Chroma server that went away mid-sync is named as such, not a traceback
+        raise
+
+
+def _sync(settings: Settings, rebuild: bool, say: Callable[[str], None], store: Store) -> SyncReport:
+    started = time.perf_counter()
+    with build_lock(settings.index_dir, say):
+        fingerprint = corpus_fingerprint(settings)
+        wanted, problems, files = _read_corpus(settings)
+        if not wanted:
+            raise UserError(f"No passages could be read from {settings.corpus_dir}; nothing to index.")
+        pointer = _readable_pointer(store, settings, say, quiet=rebuild)
+        current = None if rebuild or pointer is None else _usable(store, pointer, settings, say)
+        generation = next_generation(store, pointer)
+        live = {pointer.generation, pointer.previous} - {None} if pointer else set()
+        store.discard(keep=live)  # half-built leftovers of killed builds
+        present = set(current.passages) if current else set()
+        new = [p for p in wanted if p.id not in present]
+        stale = present - {p.id for p in wanted}
+        state = _state(fingerprint, wanted, files, current, {p.id for p in new})
+        if current and pointer and not new and not stale:
+            generation = pointer.generation
+            store.write_pointer(replace(pointer, state=state))
+        else:
+            _build_generation(store, generation, wanted, new, current)
+            store.write_pointer(Pointer(generation, pointer.generation if pointer else None, state))
+            store.discard(keep={generation, pointer.generation} if pointer else {generation})
+    return SyncReport(
+        documents=len({p.doc_id for p in wanted}),
+        passages=len(wanted),
+        added=len(new),
+        removed=len(stale),
+        unchanged=len(wanted) - len(new),
+        seconds=time.perf_counter() - started,
+        problems=problems,
+        generation=generation,
+    )
+
+
+def _state(
+    fingerprint: str, wanted: list[Passage], files: dict[str, str], current: Index | None, new: set[str]
+) -> dict[str, Any]:
+    """What the pointer records: enough to check the index and to list its documents."""
+    now = time.time()
+    before = current.state.get("documents", {}) if current else {}
+    documents: dict[str, dict[str, Any]] = {}
+    for p in wanted:
+        doc = documents.setdefault(p.doc_id, {"title": p.source, "file": files.get(p.doc_id), "passages": 0})
+        doc["passages"] += 1
+        doc["changed"] = doc.get("changed", False) or p.id in new
+    for doc_id, doc in documents.items():
+        changed = doc.pop("changed") or before.get(doc_id, {}).get("passages") != doc["passages"]
+        doc["indexed_at"] = now if changed else before[doc_id]["indexed_at"]
+    return {
+        "fingerprint": fingerprint,
+        "passages": len(wanted),
+        "sentences": sum(len(p.sentences) for p in wanted),
+        "built_at": now,
+        "model": MODEL_NAME,
+        "documents": documents,
+    }
+
+
+def _build_generation(
+    store: Store, generation: str, wanted: list[Passage], new: list[Passage], current: Index | None
+) -> None:
+    """A complete index under a new name: unchanged rows copied from ``current``, new ones embedded."""
+    from llama_index.core import VectorStoreIndex
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     from advisor.llama_embedding import MiniLMEmbedding
 
-    started = time.perf_counter()
-    fingerprint = corpus_fingerprint(settings)
-    passages, problems = corpus_passages(settings)
-    if not passages:
-        raise UserError(f"No passages could be read from {settings.corpus_dir}; nothing to index.")
-    settings.index_dir.mkdir(parents=True, exist_ok=True)
-    client = _chroma_client(settings.index_dir)
-    if rebuild:  # through the client, not rmtree: Chroma keeps open stores cached per process
-        for name in (PASSAGES, SENTENCES):
-            if name in [c.name for c in client.list_collections()]:
-                client.delete_collection(name)
-        shutil.rmtree(settings.index_dir / "bm25", ignore_errors=True)
-    collection = _collection(client, PASSAGES)
-    sentences = _collection(client, SENTENCES)
-
-    wanted = {p.id: p for p in passages}
-    present = set(collection.get(include=[])["ids"])
-    stale = sorted(present - wanted.keys())
-    new = [p for p in passages if p.id not in present]
-    if stale:
-        collection.delete(ids=stale)
-        sentences.delete(where={"passage_id": {"$in": stale}})
+    collection, sentences = store.collections(generation, create=True)
+    if current:
+        keep = {p.id for p in wanted} - {p.id for p in new}
+        _copy_rows(current.collection, collection, lambda pid, meta: pid in keep)
+        _copy_rows(current.sentences, sentences, lambda sid, meta: meta["passage_id"] in keep)
     if new:
-        store = ChromaVectorStore(chroma_collection=collection)
-        index = VectorStoreIndex.from_vector_store(store, embed_model=MiniLMEmbedding())
+        index = VectorStoreIndex.from_vector_store(
+            ChromaVectorStore(chroma_collection=collection), embed_model=MiniLMEmbedding()
+        )
         index.insert_nodes([_node(p) for p in new])
         _add_sentences(sentences, new)
+    store.save_bm25(generation, _bm25(wanted))
 
-    bm25_dir = settings.index_dir / "bm25"
-    if new or stale or not bm25_dir.exists():
-        retriever = BM25Retriever.from_defaults(nodes=[_node(p) for p in passages], similarity_top_k=10)
-        if bm25_dir.exists():
-            shutil.rmtree(bm25_dir)
-        retriever.persist(str(bm25_dir), show_progress=False)
-    state = {"fingerprint": fingerprint, "passages": len(passages), "built_at": time.time(), "model": MODEL_NAME}
-    (settings.index_dir / STATE_FILE).write_text(json.dumps(state, indent=2), encoding="utf-8")
-    return SyncReport(
-        documents=len({p.doc_id for p in passages}),
-        passages=len(passages),
-        added=len(new),
-        removed=len(stale),
-        unchanged=len(passages) - len(new),
-        seconds=time.perf_counter() - started,
-        problems=problems,
-    )
+
+def _copy_rows(source: Any, target: Any, keep: Callable[[str, dict], bool]) -> None:
+    """Rows (ids, texts, metadata, vectors) from one collection to another, page by page."""
+    offset = 0
+    while True:
+        got = source.get(include=["documents", "metadatas", "embeddings"], limit=COPY_BATCH, offset=offset)
+        if not got["ids"]:
+            return
+        offset += len(got["ids"])
+        columns = zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])
+        rows = [(pid, doc, meta, vector) for pid, doc, meta, vector in columns if keep(pid, meta)]
+        if rows:
+            ids, docs, metas, vectors = (list(column) for column in zip(*rows))
+            target.add(ids=ids, documents=docs, metadatas=metas, embeddings=vectors)
 
 
 def sentence_id(passage_id: str, position: int) -> str:
@@ -190,35 +253,57 @@ def _add_sentences(collection: Any, passages: list[Passage]) -> None:
                 | {k: v for k, v in p.metadata().items() if k in ("doc", "condition", "part")}
             )
     vectors = shared_encoder().encode(docs)
-    for start in range(0, len(ids), 1000):
-        end = start + 1000
+    for start in range(0, len(ids), COPY_BATCH):
+        end = start + COPY_BATCH
         collection.add(
             ids=ids[start:end], documents=docs[start:end], metadatas=metas[start:end], embeddings=vectors[start:end]
         )
 
 
 class Index:
-    """An opened index: the Chroma collections, the BM25 index and every passage by id.
+    """One opened, checked generation: its Chroma collections, BM25 and every passage by id.
 
-    Vectors are searched through ``advisor/vectors.py`` (in memory for a corpus of this project's
-    size); nothing here imports llama-index, which is only needed to build."""
+    Opening checks what a damaged store would get wrong (counts, a vector search, BM25 matching
+    the passages) and raises IndexDamaged instead of failing later with a traceback. Vectors are
+    searched through ``advisor/vectors.py`` (in memory at this project's corpus size, so answering a
+    question makes no store round trip); nothing here imports llama-index, which only builds.
+    """
 
-    def __init__(self, settings: Settings) -> None:
-        import bm25s
+    def __init__(self, store: Store, pointer: Pointer) -> None:
+        self.store = store
+        self.generation = pointer.generation
+        self.state = pointer.state
+        try:
+            self._open()
+        except (IndexDamaged, UserError, KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # Chroma's Rust core can raise a PanicException (a BaseException)
+            self.store.check()  # a server that went away is not a damaged index
+            reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            raise IndexDamaged(f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__) from None
 
-        self.settings = settings
-        client = _chroma_client(settings.index_dir)
-        self.collection = _collection(client, PASSAGES)
-        self.sentences = _collection(client, SENTENCES)
-        # Saved by llama-index's BM25Retriever (sync_index); retrieve.py queries it the same way.
-        self.bm25 = bm25s.BM25.load(str(settings.index_dir / "bm25"), load_corpus=True)
+    def _open(self) -> None:
+        self.collection, self.sentences = self.store.collections(self.generation, create=False)
         got = read_all(self.collection, ["documents", "metadatas"])
         self.passages: dict[str, Passage] = {
             pid: _passage_from(text, meta) for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"])
         }
-        # A sentence's filterable metadata is its passage's (sync_index stores the same keys on both).
+        # A sentence's filterable metadata is its passage's (the index stores the same keys on both).
         self.passage_search = VectorSearch(self.collection, self._meta)
         self.sentence_search = VectorSearch(self.sentences, lambda sid: self._meta(passage_of(sid)))
+        for what, found, expected in (
+            ("passages", len(self.passages), self.state["passages"]),
+            ("sentences", self.sentence_search.count, self.state["sentences"]),
+        ):
+            if found != expected:
+                raise IndexDamaged(f"the store holds {found} {what}, the index state says {expected}")
+        probe = self.collection.get(limit=1, include=["embeddings"])
+        if probe["ids"]:  # a vector search, so a damaged vector segment shows now, not mid-question
+            self.collection.query(query_embeddings=[probe["embeddings"][0]], n_results=1, include=[])
+        ordered = sorted(self.passages.values(), key=lambda p: (p.doc_id, p.order))
+        self.bm25 = self.store.load_bm25(self.generation, lambda: _bm25(ordered).bm25)
+        if {row["node_id"] for row in self.bm25.corpus} != set(self.passages):
+            raise IndexDamaged("the BM25 index does not match the passages")
 
     def _meta(self, pid: str) -> dict:
         return self.passages[pid].metadata()
@@ -259,24 +344,62 @@ def _passage_from(text: str, meta: dict) -> Passage:
     )
 
 
-def index_is_current(settings: Settings) -> bool:
-    state_path = settings.index_dir / STATE_FILE
-    needed = [state_path, settings.index_dir / "bm25"]
-    if not all(path.exists() for path in needed):
-        return False
+def _damaged(store: Store, settings: Settings, exc: IndexDamaged) -> str:
+    return f"advisor: the index at {store.location} is damaged ({exc}); rebuilding it from {settings.corpus_dir}."
+
+
+def _readable_pointer(store: Store, settings: Settings, say: Callable[[str], None], quiet: bool) -> Pointer | None:
     try:
-        state = json.loads(state_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return store.read_pointer()
+    except IndexDamaged as exc:
+        if not quiet:
+            say(_damaged(store, settings, exc))
+        return None
+
+
+def _usable(store: Store, pointer: Pointer, settings: Settings, say: Callable[[str], None]) -> Index | None:
+    """The current generation if it opens and checks out; else None (the sync then starts afresh)."""
+    try:
+        return Index(store, pointer)
+    except IndexDamaged as exc:
+        say(_damaged(store, settings, exc))
+        return None
+
+
+def index_is_current(settings: Settings) -> bool:
+    try:
+        pointer = make_store(settings).read_pointer()
+    except IndexDamaged:
         return False
-    return state.get("fingerprint") == corpus_fingerprint(settings)
+    return pointer is not None and pointer.state["fingerprint"] == corpus_fingerprint(settings)
 
 
-def open_index(settings: Settings, on_build: Any = None) -> Index:
-    """Open index/, building or updating it first when the corpus has changed."""
-    if not index_is_current(settings):
-        if on_build:
-            on_build("Building the index (first use or changed corpus)…")
-        report = sync_index(settings)
-        if on_build:
-            on_build(report.summary())
-    return Index(settings)
+def open_index(settings: Settings, on_build: Callable[[str], None] | None = None) -> Index:
+    """Open the current index, building it first when there is none, when it is damaged, or (with
+    the embedded store) when the corpus has changed. With a Chroma server the shared index is
+    served as it is, and only ``advisor index`` (or add/remove) changes it: an app instance whose
+    corpus/ differs must not rewrite the index every other instance uses."""
+    say = on_build or _quiet
+    store = make_store(settings)
+    rebuild = False
+    try:
+        pointer = store.read_pointer()
+        if pointer is not None:
+            current = pointer.state["fingerprint"] == corpus_fingerprint(settings)
+            if current or settings.chroma_url:
+                index = Index(store, pointer)
+                if not current:
+                    say("Note: corpus/ has changed since the shared index was built; `advisor index` updates it.")
+                return index
+    except IndexDamaged as exc:
+        say(_damaged(store, settings, exc))
+        rebuild = True
+    else:
+        say("Building the index (first use or changed corpus)…")
+    say(sync_index(settings, rebuild=rebuild, on_build=say, store=store).summary())
+    try:
+        pointer = store.read_pointer()
+        assert pointer is not None  # sync_index wrote it
+        return Index(store, pointer)
+    except IndexDamaged as exc:
+        raise UserError(f"The index at {store.location} cannot be opened even after a rebuild: {exc}") from None

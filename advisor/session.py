@@ -1,27 +1,30 @@
 """One opened advisor: the index and the answerer, shared by every front end (CLI, web app, evals).
 
 Opening is the expensive part (models, Chroma, BM25), so a process opens one ``Session`` and
-answers every question through it.
+answers every question through it. ``refresh`` lets a long-running process pick up an index that
+another process rebuilt (``advisor index``, ``advisor add``) without a restart.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from advisor.config import Settings
 
 
-def _to_stderr(message: str) -> None:
-    print(message, file=sys.stderr)
+def to_stderr(message: str) -> None:
+    """Progress and index notices go to stderr, so stdout stays the answer (or JSON)."""
+    print(message, file=sys.stderr, flush=True)
 
 
 class Session:
     """The index (built on first use) and the answerer the settings or ``backend`` ask for."""
 
     def __init__(
-        self, settings: Settings, backend: str | None = None, on_build: Callable[[str], None] = _to_stderr
+        self, settings: Settings, backend: str | None = None, on_build: Callable[[str], None] = to_stderr
     ) -> None:
         from advisor.backends import make_answerer
         from advisor.embeddings import shared_encoder
@@ -30,8 +33,35 @@ class Session:
         shared_encoder().load_in_background()
         self.settings = settings
         self.backend = backend
+        self.on_build = on_build
         self.index = open_index(settings, on_build=on_build)
         self.answerer = make_answerer(self.index, settings, backend)
+        self._reloading = threading.Lock()
+
+    def refresh(self) -> bool:
+        """Reopen the index and answerer if another process swapped in a new generation; True if it did.
+
+        Cheap when nothing changed (one read of the pointer file, or one request to the Chroma
+        server), so a web app can call it before every question. A new generation that fails its
+        checks is not taken: the session keeps answering from the one it has, and says why.
+        """
+        from advisor.backends import make_answerer
+        from advisor.index import Index
+        from advisor.store import IndexDamaged
+
+        with self._reloading:
+            try:
+                pointer = self.index.store.read_pointer()
+                if pointer is None or pointer.generation == self.index.generation:
+                    return False
+                index = Index(self.index.store, pointer)
+            except IndexDamaged as exc:
+                self.on_build(f"advisor: the new index could not be opened ({exc}); still using the previous one.")
+                return False
+            # The answerer holds its own index, so a question already running finishes on the old one.
+            self.answerer = make_answerer(index, self.settings, self.backend)
+            self.index = index
+            return True
 
     def filters(
         self, conditions: Sequence[str] = (), sources: Sequence[str] = (), parts: Sequence[str] = ()

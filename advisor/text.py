@@ -19,6 +19,10 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _ITALIC = re.compile(r"(?<![\w*])\*(?!\s)([^*]+?)(?<!\s)\*(?![\w*])")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
 _DOUBLE_BULLET = re.compile(r"^\s*[-*•●]\s*»\s*")
+# Document text is data. A "[3]" in it would read as one of the advisor's citation markers, and
+# "<<<"/">>>" as the fences around passages in a model's prompt, so both are defused as text is read.
+_FAKE_CITATION = re.compile(r"\[(\d+)\]")
+_FAKE_FENCE = re.compile(r"([<>])\1{2,}")
 
 
 def clean_line(line: str) -> str:
@@ -30,6 +34,8 @@ def clean_line(line: str) -> str:
     line = html.unescape(line)
     line = _BOLD.sub(r"\1", line)
     line = _ITALIC.sub(r"\1", line)
+    line = _FAKE_CITATION.sub(r"(\1)", line)
+    line = _FAKE_FENCE.sub(r"\1\1", line)
     return _SPACES.sub(" ", line).strip()
 
 

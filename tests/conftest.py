@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from helpers import make_small_corpus, run_advisor
 
 from advisor.config import PROJECT_ROOT, Settings, quiet_offline_environment
 
@@ -48,10 +47,25 @@ def run_cli(settings, index):
     """Run the real `advisor` command in a subprocess against the session's index."""
 
     def run(*args: str, stdin: str | bytes | None = None) -> subprocess.CompletedProcess:
-        env = os.environ | {"ADVISOR_INDEX_DIR": str(settings.index_dir)}
-        data = stdin.encode() if isinstance(stdin, str) else stdin
-        return subprocess.run(
-            [sys.executable, "-m", "advisor.cli", *args], input=data, capture_output=True, env=env, timeout=120
-        )
+        return run_advisor(*args, env={"ADVISOR_INDEX_DIR": str(settings.index_dir)}, stdin=stdin, timeout=120)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def small_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """An index of three short documents (built once); tests work on copies from ``small``."""
+    from advisor.index import sync_index
+
+    base = tmp_path_factory.mktemp("small")
+    small = replace(Settings(), corpus_dir=make_small_corpus(base / "corpus"), index_dir=base / "index")
+    sync_index(small)
+    return small
+
+
+@pytest.fixture()
+def small(small_index: Settings, tmp_path: Path) -> Settings:
+    """A private copy of the small corpus and its built index, to change, corrupt or kill builds in."""
+    shutil.copytree(small_index.corpus_dir, tmp_path / "corpus")
+    shutil.copytree(small_index.index_dir, tmp_path / "index")
+    return replace(small_index, corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")

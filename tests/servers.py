@@ -19,10 +19,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(index_dir: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """A real `advisor serve` subprocess on a free 127.0.0.1 port; yields its URL once it is ready."""
+def running_app(
+    index_dir: Path, *args: str, env: dict[str, str] | None = None, base_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """A real `advisor serve` subprocess on a free 127.0.0.1 port; yields its URL once it is ready.
+    ``env`` adds to this process's environment, or to ``base_env`` when given."""
     port = free_port()
-    environ = os.environ | {"ADVISOR_INDEX_DIR": str(index_dir)} | (env or {})
+    environ = dict(os.environ if base_env is None else base_env) | {"ADVISOR_INDEX_DIR": str(index_dir)} | (env or {})
     log_path = index_dir.parent / f"serve-{port}.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 from fake_openai import FakeOpenAI, Reply
+from servers import free_port
 
 from advisor.backends import make_answerer
 from advisor.conversation import Conversation, condense_by_rule
@@ -212,12 +212,6 @@ def test_follow_up_rewritten_by_the_model_and_by_rule(model_settings, fake):
     assert offline.standalone("How are teachers licensed in this framework?") != "x"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_cli_with_a_model_server_and_with_it_stopped(settings, index, fake):
     env = os.environ | {
         "ADVISOR_INDEX_DIR": str(settings.index_dir),
@@ -229,7 +223,7 @@ def test_cli_with_a_model_server_and_with_it_stopped(settings, index, fake):
     data = json.loads(subprocess.run(cmd, capture_output=True, env=env, timeout=60, check=True).stdout)
     assert data["backend"] == "openai" and data["model"] == "scripted"
     assert all(s["support"]["supported"] for s in data["sentences"]) and data["dropped_sentences"] == 0
-    down = env | {"OPENAI_BASE_URL": f"http://127.0.0.1:{_free_port()}/v1"}
+    down = env | {"OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1"}
     started = time.perf_counter()
     result = subprocess.run(cmd, capture_output=True, env=down, timeout=60)
     data = json.loads(result.stdout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from advisor.config import Settings
-from advisor.index import _chroma_client, index_is_current, open_index, sync_index
+from advisor.index import index_is_current, open_index, sync_index
 
 
 def test_index_builds_on_first_use_and_is_then_current(index, settings):
@@ -36,7 +36,7 @@ def test_changed_corpus_file_is_picked_up_without_duplicates(tmp_path, corpus_co
     assert any(p.heading == "Rewarding district innovation" for p in index.passages.values())
     assert not any(p.heading == "Incentivizing district innovation" for p in index.passages.values())
     assert index.collection.count() == first.passages  # replaced, not added beside the old one
-    ids = _chroma_client(settings.index_dir).get_collection("passages").get(include=[])["ids"]
+    ids = index.collection.get(include=[])["ids"]
     assert len(ids) == len(set(ids))
 
 

@@ -188,3 +188,31 @@ def test_load_test_script_runs_against_the_app(app_url, tmp_path):
     assert summary["errors"] == 0 and summary["requests"] >= 4
     refused = subprocess.run([*command[:2], "--url", "http://example.org/"], capture_output=True, text=True)
     assert refused.returncode == 2 and "127.0.0.1 only" in refused.stderr
+
+
+def test_a_running_app_sees_documents_added_after_it_started(corpus_copy, tmp_path):
+    from helpers import run_advisor
+
+    env = {"ADVISOR_CORPUS_DIR": str(corpus_copy), "ADVISOR_INDEX_DIR": str(tmp_path / "index")}
+    notes = tmp_path / "zephyr-notes.md"
+    notes.write_text(
+        "# Zephyr County Mastery Pilot\n\nThe Zephyr County pilot lets students earn algebra credit by passing a "
+        "mastery exhibition judged by local employers instead of completing seat time.\n",
+        encoding="utf-8",
+    )
+    question = "What does the Zephyr County pilot let students do?"
+    with running_app(tmp_path / "index", env=env) as url:
+        app = client(url)
+        _, _, before, _ = ask(app, question)
+        assert "Zephyr County Mastery Pilot" not in before
+        added = run_advisor("add", str(notes), env=env)
+        assert added.returncode == 0, added.stderr
+        _, _, after, _ = ask(app, question)
+        assert "**[1] Zephyr County Mastery Pilot**" in after
+    from advisor.config import Settings
+    from advisor.session import Session
+    from ui.app import App
+
+    settings = Settings(corpus_dir=corpus_copy, index_dir=tmp_path / "index")
+    _, documents, _ = App(Session(settings)).on_page_load()  # a page loaded now offers it as a filter
+    assert ("Zephyr County Mastery Pilot", "zephyr-notes") in documents["choices"]

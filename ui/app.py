@@ -235,7 +235,6 @@ class App:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.downloads = Path(tempfile.mkdtemp(prefix="advisor-ui-"))
-        self.documents = session.index.sources  # doc id → title
 
     @property
     def model(self) -> Any:
@@ -266,6 +265,7 @@ class App:
         shown += f"… ({len(message):,} characters)" if len(message) > 500 else ""
         history.append({"role": "user", "content": f"<p>{esc(shown)}</p>"})
         try:
+            self.session.refresh()  # another process may have rebuilt the index (advisor index / add)
             question = check_question(message, self.session.settings.max_question_chars)
             filters = self.session.filters(conditions or [], documents or [], [])
             standalone = chat.conversation(self.model).standalone(question)
@@ -320,13 +320,24 @@ class App:
     def outline(self, doc_id: str) -> str:
         return outline_html([p for p in self.session.index.passages.values() if p.doc_id == doc_id])
 
+    def choices(self) -> tuple[list[str], list[tuple[str, str]]]:
+        """The conditions and (title, id) documents the filters offer, from the index as it is now."""
+        index = self.session.index
+        return index.conditions, [(title, doc_id) for doc_id, title in index.sources.items()]
+
+    def on_page_load(self) -> tuple[Any, ...]:
+        """A page (re)load offers documents added since the app started (``advisor add``)."""
+        self.session.refresh()
+        conditions, documents = self.choices()
+        return gr.update(choices=conditions), gr.update(choices=documents), gr.update(choices=documents)
+
     def clear(self) -> tuple[Any, ...]:
         return [], Chat(), PANEL_HINT, "", None
 
     def build(self) -> gr.Blocks:
-        conditions = self.session.index.conditions
-        documents = [(title, doc_id) for doc_id, title in self.documents.items()]
-        framework = next((d for d in self.documents if d == "framework"), next(iter(self.documents), None))
+        conditions, documents = self.choices()
+        ids = [doc_id for _, doc_id in documents]
+        framework = "framework" if "framework" in ids else next(iter(ids), None)
         with gr.Blocks(title="Policy Advisor", fill_width=True) as demo:
             gr.Markdown(
                 "## Policy Advisor\nCited answers about state policy for personalized, competency-based "
@@ -383,6 +394,7 @@ class App:
             box.submit(self.ask, inputs, outputs, api_visibility="private")
             go.click(self.show_source, [ref, chat], panel, api_name="show_source")
             doc.change(self.outline, doc, outline, api_name="outline")
+            demo.load(self.on_page_load, None, [pick_conditions, pick_documents, doc], api_visibility="private")
             clear.click(self.clear, None, [chatbot, chat, panel, markdown, download], api_visibility="private")
         return demo
 

@@ -1,0 +1,233 @@
+"""Users' own documents: add them to the corpus, list what is indexed, take them out again.
+
+corpus/ and its manifest.toml stay the one source of truth; this module only edits them safely.
+Each file is read and parsed before anything is written, so a broken file never reaches the
+corpus. A good file is copied in under a temporary name and renamed, the manifest is replaced
+atomically, and the index is then synced (built aside and swapped). Removal edits the manifest
+before deleting the file, so no step leaves the manifest naming a file that is gone. All of it
+runs under the index build lock, so two `advisor add` calls cannot lose each other's entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from advisor.config import Settings
+from advisor.corpus import MANIFEST_NAME, Document, document_title, load_documents, one_line
+from advisor.errors import DocumentError, UserError
+from advisor.index import SyncReport, open_index, sync_index
+from advisor.passages import parse_document
+from advisor.store import build_lock, write_atomically
+from advisor.text import name_key
+
+_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
+MANIFEST_HEADER = "# Metadata for the documents in this folder (see advisor/corpus.py for the fields).\n"
+
+
+@dataclass
+class Outcome:
+    """What happened to one file of an ``add``: added, already present, or failed (with the reason)."""
+
+    path: Path
+    status: str  # "added" | "present" | "failed"
+    message: str
+    doc_id: str | None = None
+
+
+def add_documents(
+    settings: Settings,
+    paths: list[Path],
+    title: str | None = None,
+    doc_id: str | None = None,
+    on_build: Callable[[str], None] = print,
+) -> tuple[list[Outcome], SyncReport | None]:
+    """Add each file (folders: every file inside, hidden ones skipped) and index the ones that were good."""
+    if (title is not None or doc_id is not None) and (len(paths) != 1 or paths[0].is_dir()):
+        raise UserError("--title and --id describe one document: give exactly one file with them.")
+    if doc_id is not None and not _ID.fullmatch(doc_id):
+        raise UserError(f"--id {doc_id!r} must be lower-case letters, digits, '.', '_' or '-' (at most 80).")
+    outcomes: list[Outcome] = []
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p.relative_to(path)))
+            files += found
+            if not found:
+                outcomes.append(Outcome(path, "failed", f"{path}: the folder has no files"))
+        elif path.is_file():
+            files.append(path)
+        else:
+            outcomes.append(Outcome(path, "failed", f"{path}: no such file or folder"))
+    entries: list[dict[str, str]] = []
+    with build_lock(settings.index_dir, on_build):
+        existing = load_documents(settings.corpus_dir)
+        known = {_sha256(d.path): d for d in existing}
+        ids = {d.id for d in existing}
+        for path in files:
+            try:
+                outcome, entry = _add_one(settings, path, title, doc_id, known, ids)
+            except DocumentError as exc:
+                outcome, entry = Outcome(path, "failed", str(exc)), None
+            outcomes.append(outcome)
+            if entry:
+                entries.append(entry)
+        if not entries:
+            return outcomes, None
+        _write_manifest(settings.corpus_dir, entries)
+        report = sync_index(settings, on_build=on_build)
+    return outcomes, report
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def slug(name: str) -> str:
+    """A document id from a file name: 'Ohio Notes (2024).md' → 'ohio-notes-2024'."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80] or "document"
+
+
+def _add_one(
+    settings: Settings,
+    path: Path,
+    title: str | None,
+    doc_id: str | None,
+    known: dict[str, Document],
+    ids: set[str],
+) -> tuple[Outcome, dict[str, str] | None]:
+    new_id = doc_id or slug(path.stem)
+    document = Document(id=new_id, path=path, title=one_line(title or "", 200) or document_title(path))
+    # Reading and parsing it first stops unknown formats and empty, binary, huge, broken or encrypted files.
+    if not parse_document(document):
+        raise DocumentError(path, "no text could be read from it")
+    digest = _sha256(path)
+    if digest in known:
+        same = known[digest]
+        return Outcome(
+            path, "present", f"{path} is already in the corpus as {same.id!r}; not added again.", same.id
+        ), None
+    target = settings.corpus_dir / f"{new_id}{path.suffix.lower()}"
+    if new_id in ids or target.exists():
+        raise DocumentError(
+            path,
+            f"a different document already has the id {new_id!r}; choose another with --id, "
+            f"or replace it: advisor remove {new_id}, then add this file",
+        )
+    temporary = settings.corpus_dir / f".{target.name}.adding"
+    shutil.copyfile(path, temporary)
+    os.replace(temporary, target)
+    known[digest] = Document(id=new_id, path=target, title=document.title)
+    ids.add(new_id)
+    entry = {
+        "id": new_id,
+        "file": target.name,
+        "title": document.title,
+        "kind": "user document",
+        "layout": "auto",
+        "added": time.strftime("%Y-%m-%d"),
+    }
+    return Outcome(path, "added", f"Added {path} as {new_id!r} ({document.title}).", new_id), entry
+
+
+def _write_manifest(corpus_dir: Path, entries: list[dict[str, str]]) -> None:
+    """Append [[document]] entries, keeping the file's comments; checked by parsing before it replaces the old one."""
+    path = corpus_dir / MANIFEST_NAME
+    before = path.read_text(encoding="utf-8") if path.exists() else MANIFEST_HEADER
+    blocks = ["\n[[document]]\n" + "".join(f"{k} = {_toml_string(v)}\n" for k, v in e.items()) for e in entries]
+    after = before.rstrip("\n") + "\n" + "".join(blocks)
+    _replace_manifest(path, after, expected=_manifest_ids(before) + [e["id"] for e in entries])
+
+
+def _toml_string(value: str) -> str:
+    # A JSON string is a valid TOML basic string once DEL, which TOML also wants escaped, is.
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _manifest_ids(text: str) -> list[str]:
+    return [entry.get("id") for entry in tomllib.loads(text).get("document", [])]
+
+
+def _replace_manifest(path: Path, text: str, expected: list[str]) -> None:
+    try:
+        ok = _manifest_ids(text) == expected
+    except tomllib.TOMLDecodeError:
+        ok = False
+    if not ok:
+        raise UserError(f"Could not update {path} safely; it was left as it was.")
+    write_atomically(path, text)
+
+
+def find_document(settings: Settings, name: str) -> Document:
+    """A corpus document by id, or by id or title compared the forgiving way; unknown names list the choices."""
+    if not name.strip():
+        raise UserError("Name the document to remove (its id or title); `advisor sources` lists them.")
+    documents = load_documents(settings.corpus_dir)
+    exact = [d for d in documents if d.id == name]
+    key = name_key(name)
+    loose = [d for d in documents if key in (name_key(d.id), name_key(d.title))]
+    found = exact or loose
+    if len(found) != 1:
+        choices = ", ".join(d.id for d in documents)
+        problem = "matches more than one document" if found else "is not a document in the corpus"
+        raise UserError(f"{name!r} {problem}. Documents: {choices}.")
+    return found[0]
+
+
+def remove_document(
+    settings: Settings, name: str, on_build: Callable[[str], None] = print
+) -> tuple[Document, SyncReport]:
+    """Take a document out of the manifest, then the corpus folder, then the index."""
+    with build_lock(settings.index_dir, on_build):
+        document = find_document(settings, name)
+        if len(load_documents(settings.corpus_dir)) == 1:
+            raise UserError(f"{document.id!r} is the only document; the advisor needs at least one to answer from.")
+        path = settings.corpus_dir / MANIFEST_NAME
+        if path.exists():
+            text = path.read_text(encoding="utf-8")
+            ids = _manifest_ids(text)
+            if document.id in ids:
+                _replace_manifest(path, _without_entry(text, document.id), [i for i in ids if i != document.id])
+        document.path.unlink(missing_ok=True)
+        return document, sync_index(settings, on_build=on_build)
+
+
+def _without_entry(text: str, doc_id: str) -> str:
+    """The manifest text without one [[document]] table; comments above the next table stay."""
+    lines = text.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if line.strip() == "[[document]]"]
+    for start, end in zip(starts, [*starts[1:], len(lines)]):
+        if tomllib.loads("".join(lines[start:end]))["document"][0].get("id") == doc_id:
+            last = max(i for i in range(start, end) if lines[i].strip() and not lines[i].lstrip().startswith("#"))
+            while last + 1 < end and not lines[last + 1].strip():
+                last += 1
+            return "".join(lines[:start] + lines[last + 1 :]).rstrip("\n") + "\n"
+    return text
+
+
+def list_sources(settings: Settings, on_build: Callable[[str], None] = print) -> list[dict[str, Any]]:
+    """Every indexed document: id, title, file, passage count and when its passages were last indexed."""
+    index = open_index(settings, on_build=on_build)
+    return [
+        {
+            "id": doc_id,
+            "title": doc["title"],
+            "file": doc["file"],
+            "passages": doc["passages"],
+            "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(doc["indexed_at"])),
+        }
+        for doc_id, doc in index.state["documents"].items()
+    ]

@@ -1,0 +1,53 @@
+"""What several test modules share: the real `advisor` command in a subprocess, and a small corpus."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from advisor.config import PROJECT_ROOT
+
+# Three short documents of the real corpus: an index of them builds in seconds, for tests that
+# rebuild, corrupt or kill indexes many times.
+SMALL_DOCS = ("publication-page", "transforming-for-tomorrow", "designing-for-all-students")
+SMALL_QUESTIONS = (
+    "How can states support student-centered education systems?",
+    "Who published the state policy framework?",
+)
+
+
+def run_advisor(
+    *args: str, env: dict[str, str] | None = None, stdin: str | bytes | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    """`advisor ARGS...` as a user runs it, with extra environment variables."""
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    return subprocess.run(
+        [sys.executable, "-m", "advisor.cli", *args],
+        input=data,
+        capture_output=True,
+        env=os.environ | (env or {}),
+        timeout=timeout,
+    )
+
+
+def no_traceback(result: subprocess.CompletedProcess) -> None:
+    assert b"Traceback" not in result.stderr and b"Traceback" not in result.stdout, result.stderr.decode()
+
+
+def make_small_corpus(target: Path) -> Path:
+    """SMALL_DOCS copied into ``target`` with their manifest entries (and the manifest's comments)."""
+    from advisor.corpus import MANIFEST_NAME, load_documents
+    from advisor.library import _without_entry
+
+    target.mkdir(parents=True)
+    manifest = (PROJECT_ROOT / "corpus" / MANIFEST_NAME).read_text(encoding="utf-8")
+    for doc in load_documents(PROJECT_ROOT / "corpus"):
+        if doc.id in SMALL_DOCS:
+            shutil.copy(doc.path, target / doc.path.name)
+        else:
+            manifest = _without_entry(manifest, doc.id)
+    (target / MANIFEST_NAME).write_text(manifest, encoding="utf-8")
+    return target

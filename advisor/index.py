@@ -288,15 +288,15 @@ class Index:
         self.passages: dict[str, Passage] = {
             pid: _passage_from(text, meta) for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"])
         }
-        # A sentence's filterable metadata is its passage's (the index stores the same keys on both).
-        self.passage_search = VectorSearch(self.collection, self._meta)
-        self.sentence_search = VectorSearch(self.sentences, lambda sid: self._meta(passage_of(sid)))
         for what, found, expected in (
             ("passages", len(self.passages), self.state["passages"]),
-            ("sentences", self.sentence_search.count, self.state["sentences"]),
+            ("sentences", self.sentences.count(), self.state["sentences"]),
         ):
             if found != expected:
                 raise IndexDamaged(f"the store holds {found} {what}, the index state says {expected}")
+        # A sentence's filterable metadata is its passage's (the index stores the same keys on both).
+        self.passage_search = VectorSearch(self.collection, self._meta)
+        self.sentence_search = VectorSearch(self.sentences, lambda sid: self._meta(passage_of(sid)))
         probe = self.collection.get(limit=1, include=["embeddings"])
         if probe["ids"]:  # a vector search, so a damaged vector segment shows now, not mid-question
             self.collection.query(query_embeddings=[probe["embeddings"][0]], n_results=1, include=[])

@@ -22,7 +22,7 @@ class Target:
 
     def __str__(self) -> str:
         label = {"median": "p50", "p95": "p95", "max": "max"}[self.stat]
-        return f"{label} < {self.limit:g}"
+        return f"{label} < {self.limit:.3g}"
 
 
 @dataclass

@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("remove", help="take a document out of the corpus and the index")
     p.add_argument("document", metavar="DOC", help="its id or title, as `advisor sources` lists them")
 
+    def backend_arg(p: argparse.ArgumentParser, help_text: str) -> None:
+        p.add_argument("--backend", choices=["auto", "extractive", "openai"], default=None, help=help_text)
+
     def question_args(p: argparse.ArgumentParser, what: str) -> None:
         p.add_argument("question", nargs="?", help="the question (quote it)")
         p.add_argument(
@@ -102,11 +105,9 @@ def _parser() -> argparse.ArgumentParser:
             default="answer",
             help="a short cited answer, or 3-5 cited talking points for an advocate",
         )
-        p.add_argument(
-            "--backend",
-            choices=["auto", "extractive", "openai"],
-            default=None,
-            help="who writes the answer (default ADVISOR_BACKEND; auto = a model when OPENAI_API_KEY or "
+        backend_arg(
+            p,
+            "who writes the answer (default ADVISOR_BACKEND; auto = a model when OPENAI_API_KEY or "
             "OPENAI_BASE_URL is set, else the offline extractive answerer)",
         )
         p.add_argument(
@@ -150,12 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--auth", metavar="USER:PASSWORD", default=None, help="require this login (default ADVISOR_AUTH; none)"
     )
-    p.add_argument(
-        "--backend",
-        choices=["auto", "extractive", "openai"],
-        default=None,
-        help="who writes the answers (default ADVISOR_BACKEND, see 'advisor ask --help')",
-    )
+    backend_arg(p, "who writes the answers (default ADVISOR_BACKEND, see 'advisor ask --help')")
 
     p = sub.add_parser(
         "eval",
@@ -172,12 +168,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a question set in the same JSON Lines format (default: evals/questions.jsonl)",
     )
     p.add_argument("--out", type=Path, default=PROJECT_ROOT / "eval-report", help="folder for the report")
-    p.add_argument(
-        "--backend",
-        choices=["auto", "extractive", "openai"],
-        default=None,
-        help="with a model configured (auto), its answers get their own row and an LLM judge runs",
-    )
+    backend_arg(p, "with a model configured (auto), its answers get their own row and an LLM judge runs")
     p.add_argument("--limit", type=int, default=0, help="only the first N questions (a quick look)")
     p.add_argument(
         "--fast", action="store_true", help="skip the llama-index default baseline (it builds its own index)"

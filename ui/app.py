@@ -12,6 +12,7 @@ import html
 import logging
 import re
 import tempfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -296,11 +297,11 @@ class App:
         history[-1] = {"role": "assistant", "content": render_answer(answer, turn, searched)}
         panel = render_source(answer, turn, 1) if answer.citations else PANEL_HINT
         markdown = answer_markdown(answer)
-        yield ("", history, chat, panel, markdown, self._download(markdown, turn, answer))
+        yield ("", history, chat, panel, markdown, self._download(markdown, answer))
 
-    def _download(self, markdown: str, turn: int, answer: Answer) -> str:
+    def _download(self, markdown: str, answer: Answer) -> str:
         slug = re.sub(r"[^a-z0-9]+", "-", answer.question.lower())[:50].strip("-") or "answer"
-        folder = self.downloads / f"{id(answer):x}"
+        folder = self.downloads / uuid.uuid4().hex  # one folder per answer: the file keeps its readable name
         folder.mkdir(exist_ok=True)
         path = folder / f"policy-advisor-{slug}.md"
         path.write_text(markdown, encoding="utf-8")

@@ -1,10 +1,19 @@
-"""Retrieved passages → a cited answer, with no language model.
+"""Retrieved passages → a cited answer, with no language model; and the answer types every backend returns.
 
 The extractive answerer quotes the sentences of the retrieved passages that best answer the
-question (by embedding similarity, computed at index time for the passages' sentences), groups
-them by policy condition, and introduces each group with a connective sentence that names only
-conditions, parts and headings. Every sentence carries a citation marker, so the answer is
-grounded by construction. When the corpus does not cover the question it says so and cites nothing.
+question (by embedding similarity, computed at index time for the passages' sentences). Rules
+that keep a staffer's memo honest:
+
+- every quoted sentence appears verbatim in the one passage it cites;
+- a quoted sentence that leans on the one before it ("These programs…", "At the same time,
+  they…") is quoted with it, or not at all (``referents.py``);
+- labels (condition, part, heading) carry no citation marker: they are the passages' own
+  metadata, not claims; the framework's meaning of "transformative policy" is quoted from the
+  framework itself when the question is about what needs legislation;
+- what the sources don't cover is said first, without a citation (``coverage.py`` decides).
+
+The answer's shape follows the question (``intent.shape_of``): a list of named things, or
+transformative policies (formal state authority) apart from implementation actions.
 """
 
 from __future__ import annotations
@@ -17,12 +26,16 @@ from typing import Any
 import numpy as np
 
 from advisor.config import Settings
-from advisor.coverage import judge
+from advisor.coverage import ANSWERED, NOT_COVERED, PARTIAL, US_STATE, Coverage, Evidence, assess, refuse_request
 from advisor.embeddings import shared_encoder
 from advisor.index import Index
+from advisor.intent import LEGISLATION_SPLIT, LIST, Shape, shape_of
 from advisor.passages import IMPLEMENTATION_ACTION, TRANSFORMATIVE_POLICY, Passage
+from advisor.referents import leans_back, with_context
 from advisor.retrieve import Filters, Hit, HybridRetriever
 from advisor.support import Support
+from advisor.text import name_key
+from advisor.vocabulary import vocabulary_of
 
 MODES = ("answer", "talking-points")
 REFUSAL = (
@@ -31,20 +44,8 @@ REFUSAL = (
     "study and the policymaker guides in its corpus; try asking about one of the framework's eight "
     "policy conditions, the study's roadmap or its recommendations."
 )
-META_REFUSAL = (
-    "The advisor only answers questions about the policy documents in its corpus; it does not "
-    "reveal, repeat or change its instructions. The sources don't cover this request."
-)
-# Requests about the assistant itself rather than the documents: never answered from passages.
-_META_REQUEST = re.compile(
-    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|directions)\b|"
-    r"\b(system|hidden|initial|secret)\s+(prompt|instructions?|message)\b|"
-    r"\b(reveal|print|show|repeat|output|tell me)\b.{0,30}\b(your|the)\s+(instructions?|prompt|rules|configuration)\b|"
-    r"\byou are now\b|\bjailbreak\b|\bDAN mode\b",
-    re.IGNORECASE,
-)
 UNSUPPORTED_TAG = "(unsupported: not found in the cited passage)"
-_LEAD_INS = re.compile(r"^(In addition|Additionally|Further(more)?|Also|Moreover|This, in turn|In turn),\s+", re.I)
+QUOTE, LABEL, GAP, LIST_ITEMS, GENERATED = "quote", "label", "gap", "list", "generated"
 
 
 @dataclass
@@ -81,12 +82,19 @@ class CitationList:
 
 @dataclass
 class Sentence:
-    """One sentence of an answer: a quote from its cited passage, or a connective naming headings."""
+    """One sentence of an answer.
+
+    ``kind``: ``quote`` (verbatim from its one cited passage), ``list`` (items each verbatim in the
+    cited passage: lines of it or its heading), ``label`` (names a condition, part or heading; no
+    citation), ``gap`` (says what the sources don't cover; no citation) or ``generated`` (a
+    model's sentence, checked by the support judge). ``lead`` is an uncited label shown before a
+    quote ("“Proficiency-based Credit” (transformative policy):")."""
 
     text: str
     citations: list[int]
-    kind: str  # "quote" | "connective" | "generated"
+    kind: str
     support: Support | None = None  # the support check's verdict, for generated sentences
+    lead: str = ""
 
     @property
     def flagged(self) -> bool:
@@ -96,14 +104,34 @@ class Sentence:
         markers = "".join(f"[{n}]" for n in self.citations)
         body = self.text
         if markers:
-            body = f"{body[:-1]} {markers}." if body.endswith(".") else f"{body} {markers}"
+            if body.endswith("."):
+                body = f"{body[:-1]} {markers}."
+            elif body.endswith(("!", "?", "”", '"', ")", ";")) or self.kind == LIST_ITEMS:
+                body = f"{body} {markers}"
+            else:  # a quoted line with no full stop of its own (a bullet, a heading): the marker closes it
+                body = f"{body} {markers}."
+        body = f"{self.lead} {body}" if self.lead else body
         return f"{body} {UNSUPPORTED_TAG}" if self.flagged else body
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"text": self.text, "citations": self.citations, "kind": self.kind}
+        if self.lead:
+            data["lead"] = self.lead
         if self.support is not None:
             data["support"] = self.support.to_json()
         return data
+
+
+def render_paragraph(sentences: list[Sentence]) -> str:
+    """Sentences joined by spaces; the items of a list by semicolons, the last with a full stop."""
+    out = ""
+    for i, s in enumerate(sentences):
+        text = s.render()
+        if s.kind == LIST_ITEMS:
+            last = i + 1 == len(sentences) or sentences[i + 1].kind != LIST_ITEMS
+            text += "." if last and not text.endswith(".") else "" if last else ";"
+        out = f"{out} {text}" if out else text
+    return out
 
 
 @dataclass
@@ -121,27 +149,46 @@ class Answer:
     note: str | None = None  # e.g. why the model's answer was replaced by the extractive one
     dropped: int = 0  # generated sentences removed because the passages did not support them
     dangling: int = 0  # citation markers that pointed at no supplied passage
+    coverage: Coverage | None = None
+
+    @property
+    def outcome(self) -> str:
+        """answered | partial | not covered."""
+        if self.refused:
+            return NOT_COVERED
+        return self.coverage.outcome if self.coverage else ANSWERED
+
+    @property
+    def missing(self) -> list[str]:
+        return list(self.coverage.missing) if self.coverage else []
 
     @property
     def text(self) -> str:
         if self.refused:
             return self.refusal_text or REFUSAL
         if self.mode == "talking-points":
-            return "\n".join(f"- {s.render()}" for para in self.paragraphs for s in para)
-        return "\n\n".join(" ".join(s.render() for s in para) for para in self.paragraphs)
+            return "\n".join(
+                ("" if para[0].kind in (GAP, LABEL) else "- ") + render_paragraph(para) for para in self.paragraphs
+            )
+        return "\n\n".join(render_paragraph(para) for para in self.paragraphs)
+
+    def sentences(self) -> list[Sentence]:
+        return [s for para in self.paragraphs for s in para]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "mode": self.mode,
             "answer": self.text,
+            "coverage": self.outcome,
+            "missing": self.missing,
             "refused": self.refused,
             "reason": self.reason,
             "backend": self.backend,
             "model": self.model,
             "note": self.note,
             "citations": [c.to_json() for c in self.citations],
-            "sentences": [s.to_json() for para in self.paragraphs for s in para],
+            "sentences": [s.to_json() for s in self.sentences()],
             "dropped_sentences": self.dropped,
             "dangling_citations": self.dangling,
             "retrieved": [
@@ -169,7 +216,41 @@ class AnswerStream:
 
 
 Scored = list[tuple[Hit, list[str], np.ndarray]]  # each hit, its sentences, their similarity to the question
-Gate = tuple[list[Hit], Scored, float]  # what an answerer gets for a question the corpus covers
+
+
+@dataclass
+class Gate:
+    """What an answerer gets for a question the sources cover, at least in part."""
+
+    hits: list[Hit]
+    scored: Scored
+    coverage: Coverage
+    shape: Shape = field(default_factory=Shape)
+    given: bool = False  # the passages were given (a previous answer's sources), not retrieved
+
+
+def refusal_text(coverage: Coverage) -> str:
+    """What a refused answer says: the role reply, or what the sources don't cover."""
+    if coverage.reply:
+        return coverage.reply
+    if coverage.missing:
+        return (
+            f"The sources don't cover {_join(coverage.missing, 'or')}, so there is nothing to cite. "
+            + REFUSAL.split("nothing to cite. ", 1)[1]
+        )
+    return REFUSAL
+
+
+def gap_sentence(coverage: Coverage) -> Sentence:
+    """The first sentence of a partial answer: what the sources don't cover, then a pointer to the rest."""
+    others = [m for m in coverage.missing if m != coverage.premise]
+    parts = []
+    if coverage.premise:
+        parts.append(f"The sources don't say this: nothing in them supports “{coverage.premise}”.")
+    if others:
+        parts.append(f"The sources don't cover {_join(others, 'or')}.")
+    parts.append("What they do say that is related:")
+    return Sentence(" ".join(parts), [], GAP)
 
 
 class ExtractiveAnswerer:
@@ -196,93 +277,295 @@ class ExtractiveAnswerer:
         gate = self.gate(question, mode, k, filters)
         return gate if isinstance(gate, Answer) else self.answer_from(question, mode, gate)
 
-    def answer_from(self, question: str, mode: str, gate: Gate) -> Answer:
-        """The extractive answer for a question that already passed ``gate``."""
-        hits, scored, relevance = gate
-        chosen = self._choose(scored, mode, relevance)
+    def answer_from(self, question: str, mode: str, gate: Gate, limit: int | None = None) -> Answer:
+        """The extractive answer for a question that already passed ``gate``; ``limit`` caps the quotes."""
+        if gate.shape.kind == LEGISLATION_SPLIT:
+            composed = self._legislation_split(question, mode, gate)
+            if composed is not None:
+                return composed
+        if gate.shape.kind == LIST:
+            composed = self._structural_list(question, mode, gate)
+            if composed is not None:
+                return composed
+        chosen = self._choose(gate.scored, mode, gate.coverage.relevance, question, limit)
         if not chosen:
-            return Answer(question, mode, True, self.name, hits=hits, reason="no quotable sentence in the passages")
-        return self._compose(question, mode, hits, chosen)
+            return Answer(
+                question,
+                mode,
+                True,
+                self.name,
+                hits=gate.hits,
+                reason="no quotable sentence in the passages",
+                coverage=_refused(gate.coverage, "no quotable sentence in the passages"),
+            )
+        return self._compose(question, mode, gate, chosen)
 
     def gate(self, question: str, mode: str, k: int | None, filters: Filters) -> Answer | Gate:
-        """Retrieve, and refuse what the corpus does not cover; shared by every answerer."""
+        """Retrieve, and decide coverage (``coverage.assess``): the one gate every answerer goes through."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
-        if _META_REQUEST.search(question):
-            reason = "request about the assistant's instructions"
-            return Answer(question, mode, True, self.name, reason=reason, refusal_text=META_REFUSAL)
+        refused = refuse_request(question)
+        if refused is not None:  # nothing is retrieved, nothing is sent anywhere
+            return self.refusal(question, mode, refused, [])
         hits = self.retriever.retrieve(question, k, filters)
-        scored = self._score_sentences(question, hits)
-        verdict = judge([scores for _, _, scores in scored], self.settings.refusal_threshold)
-        if not verdict.covered:
-            return Answer(question, mode, True, self.name, hits=hits, reason=verdict.reason)
-        return hits, scored, verdict.relevance
+        scored = self.score(question, hits)
+        coverage = assess(
+            question,
+            Evidence([s for _, s, _ in scored], [sims for _, _, sims in scored]),
+            vocabulary_of(self.index),
+            shared_encoder().encode,
+            self._nearest_sentence,
+            self.settings.refusal_threshold,
+        )
+        if not coverage.covered:
+            return self.refusal(question, mode, coverage, hits)
+        if coverage.outcome == PARTIAL and coverage.residual:
+            # The related passages are those for the part the sources do cover.
+            hits = self.retriever.retrieve(coverage.residual, k, filters)
+            scored = self.score(coverage.residual, hits)
+        return Gate(hits, scored, coverage, shape_of(question))
+
+    def refusal(self, question: str, mode: str, coverage: Coverage, hits: list[Hit]) -> Answer:
+        return Answer(
+            question,
+            mode,
+            True,
+            self.name,
+            hits=hits,
+            reason=coverage.reason,
+            refusal_text=refusal_text(coverage),
+            coverage=coverage,
+        )
+
+    def gate_for_passages(self, question: str, passages: list[Passage], coverage: Coverage, shape: Shape) -> Gate:
+        """A gate over given passages (a previous answer's sources), for commands that rework an answer."""
+        hits = [Hit(p, 1.0 - i * 0.01, 0.0, 0.0, 0.0, i + 1) for i, p in enumerate(passages)]
+        return Gate(hits, self.score(question, hits), coverage, shape, given=True)
+
+    def _nearest_sentence(self, vector: np.ndarray) -> float:
+        found = self.index.sentence_search.nearest(vector, 1)
+        return found[0][1] if found else 0.0
 
     # -- choosing sentences ---------------------------------------------------------------
 
-    def _score_sentences(self, question: str, hits: list[Hit]) -> Scored:
+    def score(self, question: str, hits: list[Hit]) -> Scored:
         """Each hit with its sentences and their cosine similarity to the question."""
         vectors = self.index.sentence_vectors([h.passage.id for h in hits])
         q = shared_encoder().encode_query(question)
         out = []
         for hit in hits:
             sentences, matrix = vectors.get(hit.passage.id, ([], None))
+            if matrix is None:  # not in the index (a caller's own passage): embed it now
+                sentences = hit.passage.sentences
+                matrix = shared_encoder().encode(sentences) if sentences else None
             out.append((hit, sentences, matrix @ q if matrix is not None else np.zeros(0)))
         return out
 
-    def _choose(self, scored: Scored, mode: str, relevance: float) -> list[tuple[Hit, list[str]]]:
-        """(hit, chosen sentences) in hit order: each relevant passage's sentences closest to the question."""
+    def _choose(
+        self, scored: Scored, mode: str, relevance: float, question: str = "", limit: int | None = None
+    ) -> list[tuple[Hit, list[str]]]:
+        """(hit, chosen sentences) in hit order: each relevant passage's sentences closest to the
+        question, each with the sentences it leans on."""
         floor = max(self.settings.refusal_threshold, relevance - 0.2)
-        limit = 5 if mode == "talking-points" else 4
+        passages = limit or (5 if mode == "talking-points" else 4)
+        names = _NAMES_WANTED.search(question) is not None
         picked: list[tuple[Hit, list[str]]] = []
         for hit, sentences, similarity in scored:
-            usable = _quotable_positions(sentences)
-            if not usable or similarity[usable].max() < floor:
-                continue
-            order = sorted(usable, key=lambda i: -similarity[i])
-            take = [order[0]]
-            if mode == "answer" and not picked and len(order) > 1 and similarity[order[1]] >= floor:
-                take.append(order[1])  # the best passage may give two sentences
-            picked.append((hit, [sentences[i] for i in sorted(take)]))
-            if len(picked) == limit:
+            if len(picked) == passages:
                 break
+            # "Which states…?": a sentence that names things counts as closer, so the names come forward.
+            score = {i: similarity[i] + (0.05 * _named_items(sentences[i]) if names else 0.0) for i in range(len(sentences))}
+            usable = [i for i in _quotable_positions(sentences) if score[i] >= floor]
+            if not usable:
+                continue
+            order = sorted(usable, key=lambda i: -score[i])
+            take: list[int] = []
+            for i in order:
+                positions = with_context(sentences, i, _quotable)
+                if positions is None or any(p in take for p in positions):
+                    continue
+                take += positions
+                # The best passage may give a second sentence in an answer (not in a capped one).
+                if mode != "answer" or picked or limit or len(take) > 1:
+                    break
+            if take:
+                picked.append((hit, [sentences[i] for i in sorted(set(take))]))
         if not picked:
-            # The most relevant sentence was a question or a lead-in ("...the following:"): quote the
-            # best plain sentence of its passage instead.
+            # The most relevant sentences were lead-ins or questions: the best plain sentence instead.
             hit, sentences, similarity = max(scored, key=lambda x: x[2].max() if len(x[2]) else -1.0)
-            usable = _quotable_positions(sentences)
-            if usable:
-                picked.append((hit, [sentences[max(usable, key=lambda i: similarity[i])]]))
-        if mode == "talking-points" and 0 < len(picked) < 3:
+            standalone = [i for i in _quotable_positions(sentences) if not leans_back(sentences[i])]
+            if standalone:
+                picked.append((hit, [sentences[max(standalone, key=lambda i: similarity[i])]]))
+        if mode == "talking-points" and 0 < len(picked) < 3 and not limit:
             # Too few relevant passages for three points: take more sentences from the best one.
             hit, taken = picked[0]
-            extra = [x for x in hit.passage.sentences if x not in taken and _quotable(x)]
+            extra = [x for x in hit.passage.sentences if x not in taken and _quotable(x) and not leans_back(x)]
             picked[0] = (hit, taken + extra[: 3 - len(picked)])
         return picked
 
     # -- composing ------------------------------------------------------------------------
 
-    def _compose(self, question: str, mode: str, hits: list[Hit], chosen: list[tuple[Hit, list[str]]]) -> Answer:
+    def _compose(self, question: str, mode: str, gate: Gate, chosen: list[tuple[Hit, list[str]]]) -> Answer:
         citations = CitationList()
-        cite = citations.cite
-
-        paragraphs: list[list[Sentence]] = []
+        related = gate.coverage.outcome == PARTIAL
+        paragraphs: list[list[Sentence]] = [[gap_sentence(gate.coverage)]] if related else []
         if mode == "talking-points":
-            points = [Sentence(_trim(s), [cite(hit.passage)], "quote") for hit, sentences in chosen for s in sentences]
-            paragraphs.append(points[:5])
+            for hit, sentences in chosen:
+                n = citations.cite(hit.passage)
+                for group in _context_groups(sentences):
+                    point = [Sentence(s, [n], QUOTE) for s in group]
+                    point[0].lead = point_label(hit.passage, related)
+                    paragraphs.append(point)
+            paragraphs = paragraphs[: 6 if related else 5]
         else:
             for group in _group(chosen):
-                cited = [(hit.passage, cite(hit.passage)) for hit, _ in group]
-                paragraph = [Sentence(_connective(cited), [n for _, n in cited], "connective")]
+                paragraph = [Sentence(group_label([h.passage for h, _ in group], related), [], LABEL)]
                 for hit, sentences in group:
-                    n = cite(hit.passage)
-                    paragraph.extend(Sentence(_trim(s), [n], "quote") for s in sentences)
+                    n = citations.cite(hit.passage)
+                    paragraph.extend(Sentence(s, [n], QUOTE) for s in sentences)
                 paragraphs.append(paragraph)
-        return Answer(question, mode, False, self.name, paragraphs, citations.items, hits)
+        return Answer(question, mode, False, self.name, paragraphs, citations.items, gate.hits, coverage=gate.coverage)
+
+    def _legislation_split(self, question: str, mode: str, gate: Gate) -> Answer | None:
+        """Transformative policies (formal state authority, in the framework's words) apart from
+        implementation actions; None when the passages hold neither."""
+        floor = max(self.settings.refusal_threshold, gate.coverage.relevance - 0.25)
+        by_part: dict[str, list[tuple[Hit, str]]] = {TRANSFORMATIVE_POLICY: [], IMPLEMENTATION_ACTION: []}
+        scored, given = gate.scored, gate.given
+        named = self._named_conditions(question)
+        if named and not given:  # "Which Policy Flexibility policies need legislation?": all of them, by structure
+            members = sorted(
+                (p for p in self.index.passages.values() if p.condition in named and p.part in by_part),
+                key=lambda p: p.order,
+            )
+            scored = self.score(question, [Hit(p, 0.0, 0.0, 0.0, 0.0, i + 1) for i, p in enumerate(members)])
+            given = True
+        for hit, sentences, similarity in scored:
+            if hit.passage.part not in by_part:
+                continue
+            usable = [i for i in _quotable_positions(sentences) if not leans_back(sentences[i])]
+            if usable and (given or similarity[usable].max() >= floor):
+                by_part[hit.passage.part].append((hit, sentences[max(usable, key=lambda i: similarity[i])]))
+        if not any(by_part.values()):
+            return None
+        citations = CitationList()
+        paragraphs: list[list[Sentence]] = [[gap_sentence(gate.coverage)]] if gate.coverage.outcome == PARTIAL else []
+        headers = {
+            TRANSFORMATIVE_POLICY: "Transformative policies (formal state authority):",
+            IMPLEMENTATION_ACTION: "Implementation actions:",
+        }
+        definitions = self._part_definitions()
+        for part, items in by_part.items():
+            if not items:
+                continue
+            header = [Sentence(headers[part], [], LABEL)]
+            if part in definitions:
+                passage, sentence = definitions[part]
+                header.append(Sentence(sentence, [citations.cite(passage)], QUOTE, lead="In the framework's words:"))
+            paragraphs.append(header)
+            for hit, sentence in items:
+                n = citations.cite(hit.passage)
+                paragraphs.append([Sentence(sentence, [n], QUOTE, lead=point_label(hit.passage, False))])
+        if mode == "answer":  # one paragraph per part: its header, then its policies
+            merged: list[list[Sentence]] = []
+            for para in paragraphs:
+                if para[0].kind in (LABEL, GAP) or not merged:
+                    merged.append(list(para))
+                else:
+                    merged[-1].extend(para)
+            paragraphs = merged
+        return Answer(question, mode, False, self.name, paragraphs, citations.items, gate.hits, coverage=gate.coverage)
+
+    def _part_definitions(self) -> dict[str, tuple[Passage, str]]:
+        """The framework's own description of its parts: the sentence that opens with the part's plural name."""
+        found: dict[str, tuple[Passage, str]] = {}
+        openings = {TRANSFORMATIVE_POLICY: "transformative policies ", IMPLEMENTATION_ACTION: "implementation actions "}
+        for passage in self.index.passages.values():
+            if passage.part in (TRANSFORMATIVE_POLICY, IMPLEMENTATION_ACTION):
+                continue
+            for sentence in passage.sentences:
+                bare = re.sub(r"^\s*(?:[-*•●»]|\d+[.)])\s+", "", sentence)
+                for part, opening in openings.items():
+                    if part not in found and bare.lower().startswith(opening) and len(bare.split()) >= 5:
+                        found[part] = (passage, bare)
+        return found
+
+    def _structural_list(self, question: str, mode: str, gate: Gate) -> Answer | None:
+        """'What are the eight conditions?', 'List the transformative policies under X': the names,
+        from the documents' own structure, each cited; None when the question is not such a list."""
+        conditions = self._named_conditions(question)
+        wants_policies = re.search(r"\b(polic(?:y|ies)|actions?)\b", question, re.I)
+        wants_conditions = re.search(r"\bconditions\b", question, re.I) and not conditions
+        citations = CitationList()
+        paragraphs: list[list[Sentence]] = []
+        if conditions and wants_policies:
+            parts = [p for p in (TRANSFORMATIVE_POLICY, IMPLEMENTATION_ACTION) if p.split()[0] in question.lower()]
+            parts = parts or [TRANSFORMATIVE_POLICY, IMPLEMENTATION_ACTION]
+            for condition in conditions:
+                for part in parts:
+                    members = sorted(
+                        (p for p in self.index.passages.values() if p.condition == condition and p.part == part),
+                        key=lambda p: p.order,
+                    )
+                    if not members:
+                        continue
+                    plural = "transformative policies" if part == TRANSFORMATIVE_POLICY else "implementation actions"
+                    paragraph = [Sentence(f"{condition}, {plural}:", [], LABEL)]
+                    paragraph += [
+                        Sentence(p.heading or p.sentences[0], [citations.cite(p)], LIST_ITEMS) for p in members
+                    ]
+                    paragraphs.append(paragraph)
+        elif wants_conditions:
+            listing = self._condition_listing()
+            if listing is None:
+                return None
+            passage, opening, names = listing
+            n = citations.cite(passage)
+            paragraphs.append([Sentence(opening, [n], QUOTE), Sentence("; ".join(names), [n], LIST_ITEMS)])
+        if not paragraphs:
+            return None
+        if mode == "talking-points":
+            paragraphs = [[s] for para in paragraphs for s in para if s.kind != LABEL]
+        return Answer(question, mode, False, self.name, paragraphs, citations.items, gate.hits, coverage=gate.coverage)
+
+    def _named_conditions(self, question: str) -> list[str]:
+        """The framework conditions a question names (case and plural forgiven)."""
+        key = f" {name_key(question)} "
+        return [c for c in self.index.conditions if f" {name_key(c)} " in key]
+
+    def _condition_listing(self) -> tuple[Passage, str, list[str]] | None:
+        """The passage that lists every condition by name, its opening sentence, and the names."""
+        names = {name_key(c) for c in self.index.conditions}
+        for passage in sorted(self.index.passages.values(), key=lambda p: (p.doc_id, p.order)):
+            lines = [s for s in passage.sentences if name_key(s) in names]
+            if names and len({name_key(x) for x in lines}) == len(names):
+                opening = next((s for s in passage.sentences if _quotable(s)), None)
+                if opening:
+                    return passage, opening, lines
+        return None
+
+
+def _refused(coverage: Coverage, reason: str) -> Coverage:
+    return Coverage(NOT_COVERED, coverage.relevance, coverage.missing, coverage.kind, reason)
+
+
+_NAMES_WANTED = re.compile(
+    r"^\W*(?:which|who|what)\s+(?:\w+\s+){0,2}(?:states|organi[sz]ations|partners|groups)\b|"
+    r"^\W*(?:list|name)\b",
+    re.I,
+)
+_NAMED_ITEM = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\b|\d\)")
+
+
+def _named_items(sentence: str) -> int:
+    """How many names or numbered items a sentence lists (its first word aside), capped at 4; a US
+    state counts double, so "which states…?" brings the sentence that names them forward."""
+    rest = sentence.split(" ", 1)[-1]
+    return min(4, (len(_NAMED_ITEM.findall(rest)) + 2 * len(US_STATE.findall(rest))) // 2)
 
 
 def _quotable(sentence: str) -> bool:
-    """A sentence that can stand alone in an answer: not a lead-in ('...the following:'), not a
+    """A sentence that can stand in an answer: not a lead-in ('...the following:'), not a
     question, not a title line, name or date (short and unpunctuated)."""
     if sentence.endswith((":", "?")):
         return False
@@ -294,10 +577,15 @@ def _quotable_positions(sentences: list[str]) -> list[int]:
     return [i for i, text in enumerate(sentences) if _quotable(text)]
 
 
-def _trim(sentence: str) -> str:
-    """Drop a lead-in that only made sense in the passage's flow ('In addition, ...')."""
-    trimmed = _LEAD_INS.sub("", sentence)
-    return trimmed[:1].upper() + trimmed[1:] if trimmed != sentence else sentence
+def _context_groups(sentences: list[str]) -> list[list[str]]:
+    """Chosen sentences of one passage as points: a sentence that leans back joins the one before it."""
+    groups: list[list[str]] = []
+    for s in sentences:
+        if groups and leans_back(s):
+            groups[-1].append(s)
+        else:
+            groups.append([s])
+    return groups
 
 
 def _group(chosen: list[tuple[Hit, list[str]]]) -> list[list[tuple[Hit, list[str]]]]:
@@ -309,29 +597,32 @@ def _group(chosen: list[tuple[Hit, list[str]]]) -> list[list[tuple[Hit, list[str
     return list(groups.values())
 
 
-def _connective(cited: list[tuple[Passage, int]]) -> str:
-    """A sentence naming the group's condition or document, and each cited part and heading."""
-    first = cited[0][0]
+def group_label(passages: list[Passage], related: bool = False) -> str:
+    """'Policy Flexibility — transformative policy “Proficiency-based Credit”:' names, no claims, no marker."""
+    first = passages[0]
     by_part: dict[str, list[str]] = {}
-    for p, _ in cited:
+    for p in passages:
         by_part.setdefault(p.part or "section", []).append(f"“{p.heading}”" if p.heading else "")
     clauses = []
-    for part, names in by_part.items():
-        named = [n for n in names if n]
-        several = len(named) > 1
+    for part, headings in by_part.items():
+        named = list(dict.fromkeys(h for h in headings if h))
         if part == TRANSFORMATIVE_POLICY:
-            clauses.append(
-                f"the transformative {'policies' if several else 'policy'} {_join(named)}, which "
-                f"{'need' if several else 'needs'} formal state authority (statute or regulation)"
-            )
+            clauses.append(f"transformative {'policies' if len(named) > 1 else 'policy'} {_join(named)}".strip())
         elif part == IMPLEMENTATION_ACTION:
-            clauses.append(f"the implementation {'actions' if several else 'action'} {_join(named)}")
+            clauses.append(f"implementation {'actions' if len(named) > 1 else 'action'} {_join(named)}".strip())
         elif named:
-            clauses.append(f"the {part} {_join(named)}")
+            clauses.append(f"{part} {_join(named)}")
         else:
-            clauses.append(f"its “{part.capitalize()}” section")
-    where = f"Under the {first.condition} condition" if first.condition else f"In “{short_title(first.source)}”"
-    return f"{where}: {'; '.join(clauses)}."
+            clauses.append(f"“{part.capitalize()}” section")
+    where = first.condition or f"“{short_title(first.source)}”"
+    return f"{'Related — ' if related else ''}{where} — {'; '.join(clauses)}:"
+
+
+def point_label(passage: Passage, related: bool = False) -> str:
+    """A talking point's label: '“Proficiency-based Credit” (Policy Flexibility, transformative policy):'."""
+    where = ", ".join(x for x in (passage.condition or short_title(passage.source), passage.part) if x)
+    name = f"“{passage.heading}” ({where})" if passage.heading else f"({where})"
+    return f"{'Related: ' if related else ''}{name}:"
 
 
 def short_title(title: str) -> str:
@@ -339,7 +630,7 @@ def short_title(title: str) -> str:
     return title.split(":")[0].strip() if len(title) > 60 and ":" in title else title
 
 
-def _join(items: list[str]) -> str:
+def _join(items: list[str], word: str = "and") -> str:
     if len(items) <= 2:
-        return " and ".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+        return f" {word} ".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]

@@ -14,7 +14,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.answer import Answer, AnswerStream, CitationList, ExtractiveAnswerer, Gate, Sentence
+from advisor.answer import (
+    GENERATED,
+    PARTIAL,
+    Answer,
+    AnswerStream,
+    CitationList,
+    ExtractiveAnswerer,
+    Gate,
+    Sentence,
+    gap_sentence,
+)
 from advisor.errors import UserError
 from advisor.llm import ChatModel, Message, ModelError
 from advisor.passages import Passage
@@ -62,6 +72,17 @@ def numbered_passages(hits: list[Hit]) -> str:
     return "\n\n".join(blocks)
 
 
+def coverage_instruction(gate: Gate) -> str:
+    """The coverage decision, told to the model: what the sources don't cover is not its to fill in."""
+    if gate.coverage.outcome != PARTIAL:
+        return ""
+    missing = "; ".join(gate.coverage.missing)
+    return (
+        f"The passages do not cover: {missing}. Do not answer that part or guess it; the reader is told so "
+        "separately. Answer only what the passages do say that is related, and cite it."
+    )
+
+
 class GenerativeAnswerer:
     """A chat model's answer over the same retrieval and refusal gate as the extractive one."""
 
@@ -100,11 +121,18 @@ class GenerativeAnswerer:
             result.answer = gate
             yield gate.text
             return
-        hits = gate[0]
         prompt = "talking_points" if mode == "talking-points" else "answer"
         messages = [
             Message("system", render("system")),
-            Message("user", render(prompt, passages=numbered_passages(hits), question=question)),
+            Message(
+                "user",
+                render(
+                    prompt,
+                    passages=numbered_passages(gate.hits),
+                    question=question,
+                    coverage=coverage_instruction(gate),
+                ),
+            ),
         ]
         reply: list[str] = []
         try:
@@ -123,8 +151,12 @@ class GenerativeAnswerer:
 
     def verify(self, question: str, mode: str, gate: Gate, reply: str, unsupported: str) -> Answer:
         """Check the reply's citations and support; drop or flag what the passages do not back."""
-        hits = gate[0]
-        if _MODEL_REFUSAL.search(reply) and len(reply) < 200:
+        hits = gate.hits
+        claims = parse_claims(reply)
+        said_not_covered = [c for c in claims if _MODEL_REFUSAL.search(c.text)]
+        claims = [c for c in claims if c not in said_not_covered]
+        if said_not_covered and not any(c.markers for c in claims):
+            # The model's own "the sources don't cover this", however long: never turned into citations.
             return Answer(
                 question,
                 mode,
@@ -133,12 +165,13 @@ class GenerativeAnswerer:
                 hits=hits,
                 model=self.model.name,
                 reason="the model found nothing in the passages that answers it",
+                coverage=gate.coverage,
             )
         supplied: dict[int, Passage] = {n: h.passage for n, h in enumerate(hits, start=1)}
         citations = CitationList()
         kept: list[Sentence] = []
         dropped = dangling = 0
-        for claim in parse_claims(reply):
+        for claim in claims:
             valid = list(dict.fromkeys(n for n in claim.markers if n in supplied))
             dangling += len([n for n in claim.markers if n not in supplied])
             if _PROMPT_RESIDUE.search(claim.text):  # the passages' headers or fences echoed back
@@ -149,13 +182,15 @@ class GenerativeAnswerer:
                 dropped += 1
                 continue
             numbers = [citations.cite(supplied[n]) for n in valid]
-            kept.append(Sentence(claim.text, numbers, "generated", support))
+            kept.append(Sentence(claim.text, numbers, GENERATED, support))
         if not any(s.support and s.support.supported for s in kept):
             why = "none of the model's sentences was supported by the passages it cited"
             fallback = self._fallback(question, mode, gate, f"The model's answer was not used ({why})")
             fallback.dropped, fallback.dangling = dropped + len(kept), dangling
             return fallback
-        paragraphs = [kept]
+        paragraphs = [[gap_sentence(gate.coverage)], kept] if gate.coverage.outcome == PARTIAL else [kept]
+        if mode == "talking-points":  # one point a paragraph, as the extractive answerer lays them out
+            paragraphs = paragraphs[:-1] + [[s] for s in kept]
         return Answer(
             question,
             mode,
@@ -167,6 +202,7 @@ class GenerativeAnswerer:
             model=self.model.name,
             dropped=dropped,
             dangling=dangling,
+            coverage=gate.coverage,
         )
 
     def _fallback(self, question: str, mode: str, gate: Gate, why: str) -> Answer:

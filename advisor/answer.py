@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from advisor.config import Settings
+from advisor.conversation import Command
 from advisor.coverage import ANSWERED, NOT_COVERED, PARTIAL, US_STATE, Coverage, Evidence, assess, refuse_request
 from advisor.embeddings import shared_encoder
 from advisor.index import Index
@@ -337,6 +338,27 @@ class ExtractiveAnswerer:
             coverage=coverage,
         )
 
+    def rework(self, question: str, previous: Answer, command: Command, mode: str = "answer", **_: Any) -> AnswerStream:
+        """A command about the previous answer ("shorter", "as talking points", "which of these need
+        legislation?") answered from that answer's own sources, with no new search."""
+        answer = self.answer_from(question, command.mode or mode, self.rework_gate(previous, command), command.limit)
+        if command.limit is None and command.name == "shorter":
+            answer = self.answer_from(
+                question,
+                command.mode or mode,
+                self.rework_gate(previous, command),
+                max(1, len(previous.citations) // 2),
+            )
+        answer.note = command.note
+        return AnswerStream(iter([answer.text]), answer)
+
+    def rework_gate(self, previous: Answer, command: Command) -> Gate:
+        definitions = {p.id for p, _ in self._part_definitions().values()}
+        cited = [c.passage for c in previous.citations if c.passage.id in self.index.passages]
+        passages = [p for p in cited if p.id not in definitions] or cited or [h.passage for h in previous.hits]
+        coverage = previous.coverage or Coverage(ANSWERED, self.settings.refusal_threshold)
+        return self.gate_for_passages(previous.question, passages, coverage, command.shape)
+
     def gate_for_passages(self, question: str, passages: list[Passage], coverage: Coverage, shape: Shape) -> Gate:
         """A gate over given passages (a previous answer's sources), for commands that rework an answer."""
         hits = [Hit(p, 1.0 - i * 0.01, 0.0, 0.0, 0.0, i + 1) for i, p in enumerate(passages)]
@@ -374,7 +396,9 @@ class ExtractiveAnswerer:
             if len(picked) == passages:
                 break
             # "Which states…?": a sentence that names things counts as closer, so the names come forward.
-            score = {i: similarity[i] + (0.05 * _named_items(sentences[i]) if names else 0.0) for i in range(len(sentences))}
+            score = {
+                i: similarity[i] + (0.05 * _named_items(sentences[i]) if names else 0.0) for i in range(len(sentences))
+            }
             usable = [i for i in _quotable_positions(sentences) if score[i] >= floor]
             if not usable:
                 continue
@@ -389,7 +413,7 @@ class ExtractiveAnswerer:
                 if mode != "answer" or picked or limit or len(take) > 1:
                     break
             if take:
-                picked.append((hit, [sentences[i] for i in sorted(set(take))]))
+                picked.append((hit, [_unbulleted(sentences[i]) for i in sorted(set(take))]))
         if not picked:
             # The most relevant sentences were lead-ins or questions: the best plain sentence instead.
             hit, sentences, similarity = max(scored, key=lambda x: x[2].max() if len(x[2]) else -1.0)
@@ -399,7 +423,8 @@ class ExtractiveAnswerer:
         if mode == "talking-points" and 0 < len(picked) < 3 and not limit:
             # Too few relevant passages for three points: take more sentences from the best one.
             hit, taken = picked[0]
-            extra = [x for x in hit.passage.sentences if x not in taken and _quotable(x) and not leans_back(x)]
+            extra = [_unbulleted(x) for x in hit.passage.sentences if _quotable(x) and not leans_back(x)]
+            extra = [x for x in extra if x not in taken]
             picked[0] = (hit, taken + extra[: 3 - len(picked)])
         return picked
 
@@ -484,7 +509,7 @@ class ExtractiveAnswerer:
             if passage.part in (TRANSFORMATIVE_POLICY, IMPLEMENTATION_ACTION):
                 continue
             for sentence in passage.sentences:
-                bare = re.sub(r"^\s*(?:[-*•●»]|\d+[.)])\s+", "", sentence)
+                bare = _unbulleted(sentence)
                 for part, opening in openings.items():
                     if part not in found and bare.lower().startswith(opening) and len(bare.split()) >= 5:
                         found[part] = (passage, bare)
@@ -554,6 +579,7 @@ _NAMES_WANTED = re.compile(
     r"^\W*(?:list|name)\b",
     re.I,
 )
+_BULLET = re.compile(r"^\s*(?:[-*•●»]|\d+[.)])\s+")
 _NAMED_ITEM = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\b|\d\)")
 
 
@@ -571,6 +597,11 @@ def _quotable(sentence: str) -> bool:
         return False
     n_words = len(sentence.split())
     return n_words >= 10 or (n_words >= 5 and sentence.endswith((".", "!", "”", '"', ")")))
+
+
+def _unbulleted(sentence: str) -> str:
+    """A list item quoted without its bullet ("- Credit for…" → "Credit for…"): still verbatim."""
+    return _BULLET.sub("", sentence)
 
 
 def _quotable_positions(sentences: list[str]) -> list[int]:

@@ -127,6 +127,13 @@ def _parser() -> argparse.ArgumentParser:
     question_args(p, "answer")
     answer_args(p)
     p.add_argument(
+        "--conversation",
+        type=Path,
+        metavar="FILE",
+        help="answer the lines of FILE as one conversation (follow-ups and commands such as 'shorter' understood); "
+        "with --json one object per turn, with searched_for",
+    )
+    p.add_argument(
         "--markdown",
         action="store_true",
         help="print Markdown: the answer and its sources quoted in full (a one-pager)",
@@ -206,15 +213,20 @@ def _questions(args: argparse.Namespace) -> Iterator[str] | list[str]:
     if args.file and args.question:
         raise UserError("Give a question or --file, not both.")
     if args.file:
-        try:
-            raw = args.file.read_bytes()
-        except OSError as exc:
-            raise UserError(f"Cannot read {args.file}: {exc.strerror or exc}") from None
-        text = raw.decode("utf-8", errors="surrogateescape")
-        return [line for line in text.splitlines() if line.strip()]
+        return _read_lines(args.file)
     if args.question is None:
         raise UserError("Give a question (in quotes) or --file FILE.")
     return [args.question]
+
+
+def _read_lines(path: Path) -> list[str]:
+    """The non-blank lines of a file of questions (bytes that are not UTF-8 kept for a per-line error)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"Cannot read {path}: {exc.strerror or exc}") from None
+    text = raw.decode("utf-8", errors="surrogateescape")
+    return [line for line in text.splitlines() if line.strip()]
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -270,10 +282,52 @@ def _unsupported(args: argparse.Namespace) -> str:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    if args.conversation:
+        return _ask_conversation(args, settings)
+
     def run(session: Session, question: str, filters):  # -> Answer
         return session.answerer.answer(question, args.mode, args.k, filters, unsupported=_unsupported(args))
 
     return _run_batch(args, settings, run, lambda a, fmt: format_answer(a, fmt), backend=args.backend)
+
+
+def _ask_conversation(args: argparse.Namespace, settings: Settings) -> int:
+    """Each line of the file is the next turn of one conversation; a bad line is reported and skipped."""
+    from advisor.conversation import Conversation
+    from advisor.text import check_question
+
+    if args.question or args.file:
+        raise UserError("Give --conversation FILE alone, without a question or --file.")
+    fmt = _format(args)
+    turns = _read_lines(args.conversation)
+    session = Session(settings, args.backend)
+    filters = session.filters(args.condition, args.source, args.part)
+    conversation = Conversation(getattr(session.answerer, "model", None))
+    failures = 0
+    for number, raw in enumerate(turns, start=1):
+        try:
+            question = check_question(raw, settings.max_question_chars)
+        except UserError as exc:
+            failures += 1
+            shown = raw.encode("utf-8", "replace").decode("utf-8")[:200]
+            print(json.dumps({"turn": number, "question": shown, "error": str(exc)}) if args.json else f"error: {exc}")
+            continue
+        answer, plan = conversation.ask(session.answerer, question, args.mode, filters, _unsupported(args))
+        if fmt == "json":
+            print(
+                json.dumps(
+                    {"turn": number, "searched_for": plan.standalone, "turn_kind": plan.kind} | answer.to_json(),
+                    ensure_ascii=False,
+                ),
+                flush=True,
+            )
+        else:
+            print(
+                f"Turn {number}: {question}"
+                + (f"\n(Searched for: {plan.standalone})" if plan.standalone != question else "")
+            )
+            print(format_answer(answer, fmt), flush=True)
+    return 1 if failures else 0
 
 
 def cmd_retrieve(args: argparse.Namespace, settings: Settings) -> int:
@@ -332,7 +386,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         who = "offline" if session.answerer.name == "extractive" else f"model {session.answerer.model.name}"
         print(
             f"Policy Advisor ({who}). Ask about state policy for personalized learning; follow-ups are "
-            "understood. Ctrl-D to leave."
+            "understood; /clear starts a new conversation. Ctrl-D to leave."
         )
     while True:
         try:
@@ -347,17 +401,22 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         except UserError as exc:
             print(f"advisor: {exc}")
             continue
-        standalone = conversation.standalone(question)
-        if standalone != question:
-            print(f"(Searching for: {standalone})")
+        if raw.strip().lower() in ("/clear", "/new"):
+            conversation.clear()
+            print("(Conversation cleared: the next question starts afresh.)")
+            continue
         started = time.perf_counter()
-        stream = session.answerer.stream(standalone, args.mode, unsupported=unsupported)
+        stream, plan = conversation.stream(session.answerer, question, args.mode, unsupported=unsupported)
+        if plan.kind == "follow-up":
+            print(f"(Searching for: {plan.standalone})")
+        elif plan.kind == "command":
+            print(f"(Reworking the previous answer: {plan.command.name})")
         streamed = "".join(_echo(stream)) if session.answerer.name != "extractive" else ""
         answer = stream.finish()
         if streamed and streamed.strip() != answer.text.strip():
             print("\n\nAfter checking every citation:")
         print(("\n" if streamed else "") + format_answer(answer).rstrip())
-        conversation.add(question, standalone, answer.text)
+        conversation.add(question, plan, answer)
         if interactive:
             print(f"({(time.perf_counter() - started) * 1000:.0f} ms, {answer.backend} answer)")
 

@@ -25,6 +25,7 @@ from advisor.answer import (
     Sentence,
     gap_sentence,
 )
+from advisor.conversation import Command
 from advisor.errors import UserError
 from advisor.llm import ChatModel, Message, ModelError
 from advisor.passages import Passage
@@ -114,6 +115,16 @@ class GenerativeAnswerer:
         result.deltas = self._run(question, mode, k, filters, unsupported, result)
         return result
 
+    def rework(
+        self, question: str, previous: Answer, command: Command, mode: str = "answer", unsupported: str = "drop"
+    ) -> AnswerStream:
+        """A command about the previous answer, written by the model from that answer's sources."""
+        gate = self.extractive.rework_gate(previous, command)
+        asked = f"{question} (This is about the earlier question: {previous.question})"
+        result = AnswerStream(iter(()))
+        result.deltas = self._write(asked, command.mode or mode, gate, unsupported, result)
+        return result
+
     def _run(self, question, mode, k, filters, unsupported, result: AnswerStream) -> Iterator[str]:
         gate = self.extractive.gate(question, mode, k, filters)
         if isinstance(gate, Answer):  # refused before any model call
@@ -121,6 +132,10 @@ class GenerativeAnswerer:
             result.answer = gate
             yield gate.text
             return
+        yield from self._write(question, mode, gate, unsupported, result)
+
+    def _write(self, question: str, mode: str, gate: Gate, unsupported: str, result: AnswerStream) -> Iterator[str]:
+        """The model's reply over the gate's passages, streamed, then verified into ``result.answer``."""
         prompt = "talking_points" if mode == "talking-points" else "answer"
         messages = [
             Message("system", render("system")),

@@ -312,7 +312,7 @@ class ExtractiveAnswerer:
         scored = self.score(question, hits)
         coverage = assess(
             question,
-            Evidence([s for _, s, _ in scored], [sims for _, _, sims in scored]),
+            Evidence([s for _, s, _ in scored], [sims for _, _, sims in scored], self._nearby(hits)),
             vocabulary_of(self.index),
             shared_encoder().encode,
             self._nearest_sentence,
@@ -363,6 +363,13 @@ class ExtractiveAnswerer:
         """A gate over given passages (a previous answer's sources), for commands that rework an answer."""
         hits = [Hit(p, 1.0 - i * 0.01, 0.0, 0.0, 0.0, i + 1) for i, p in enumerate(passages)]
         return Gate(hits, self.score(question, hits), coverage, shape, given=True)
+
+    def _nearby(self, hits: list[Hit]) -> list[str]:
+        """The sentences of the passages just before the retrieved ones in their documents, where a
+        list's names often sit ("…in a number of states, including Arizona, Nevada…")."""
+        order = {(p.doc_id, p.order): p for p in self.index.passages.values()}
+        before = (order.get((h.passage.doc_id, h.passage.order - 1)) for h in hits[:3])
+        return [s for p in before if p is not None for s in p.sentences]
 
     def _nearest_sentence(self, vector: np.ndarray) -> float:
         found = self.index.sentence_search.nearest(vector, 1)

@@ -45,7 +45,8 @@ ANSWERED, PARTIAL, NOT_COVERED = "answered", "partial", "not covered"
 OUTCOMES = (ANSWERED, PARTIAL, NOT_COVERED)
 
 # Tuned on the dev split (see module docstring).
-RESIDUAL_MATCH = 0.50  # what is left of a question, without its missing parts, must be this close to a sentence
+RARE_ENTITY_PASSAGES = 2  # a name in at most this many passages must be in a relevant sentence to be described
+RESIDUAL_MATCH = 0.43  # what is left of a question, without its missing parts, must be this close to a sentence
 RELEVANT_MARGIN = 0.15  # relevant sentences: within this of the best one (and above the threshold)
 
 # Words that frame a question rather than say what it is about.
@@ -67,6 +68,17 @@ GENERIC = frozenset(
     area areas role roles rule rules law laws""".split()
 )
 
+_STATES = (
+    "alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho illinois "
+    "indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi missouri "
+    "montana nebraska nevada new_hampshire new_jersey new_mexico new_york north_carolina north_dakota ohio oklahoma "
+    "oregon pennsylvania rhode_island south_carolina south_dakota tennessee texas utah vermont virginia "
+    "washington west_virginia wisconsin wyoming puerto_rico district_of_columbia"
+).split()
+_STATE_NAMES = sorted((s.replace("_", " ") for s in _STATES), key=len, reverse=True)
+US_STATE = _STATE = re.compile(r"\b(" + "|".join(re.escape(s) for s in _STATE_NAMES) + r")\b", re.I)
+_MONEY = r"(?:money|funding|funds?|grants?|budget|appropriation|spending|salary|salaries|stipend|allotment|aid)"
+# What a question asks for, and what a relevant sentence must contain to give it.
 _FACTS: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     (
         "amount",
@@ -74,22 +86,13 @@ _FACTS: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
             r"(?:^|[,;:]\s*|\band\s+|\bor\s+|\bso\s+)how\s+much\s+(?:money|funding|does|do|did|is|are|was|were|will|"
             r"would|should|can|per)\b|\b(?:dollar|funding|spending|per[-\s]pupil)\s+(?:amount|figure|level)s?\b|"
             r"\bwhat\s+(?:is|was|are)\s+the\s+(?:\w+\s+){0,3}(?:amount|cost|budget|price|salary|appropriation)\b|"
-            r"\bhow\s+(?:big|large)\s+(?:is|was|a|an)\b.{0,30}\b(?:budget|grant|appropriation|fund)\b",
+            r"\b(?:what|which)\s+(?:[\w-]+\s+){0,2}(?:amount|sum|dollar\s+figure)\b|"
+            rf"\bhow\s+(?:big|large|small|generous)\s+(?:\w+\s+){{0,4}}{_MONEY}\b|"
+            rf"\bhow\s+(?:big|large|small|generous)\s+should\b.{{0,40}}\b{_MONEY}\b|"
+            rf"\b{_MONEY}\s+(?:\w+\s+){{0,3}}(?:be|cost)\s+how\s+(?:big|large|much)\b",
             re.I,
         ),
         re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s*(?:million|billion|thousand|dollars|percent|%)"),
-    ),
-    (
-        "count",
-        re.compile(
-            r"(?:^|[,;:]\s*|\band\s+|\bor\s+)how\s+many\b|\bwhat\s+(?:is|was)\s+the\s+number\s+of\b|\bnumber\s+of\s+\w+\s+(?:that|who)\b",
-            re.I,
-        ),
-        re.compile(
-            r"\b\d+\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|dozens|twenty|thirty|"
-            r"hundred|hundreds)\b",
-            re.I,
-        ),
     ),
     (
         "year",
@@ -107,10 +110,46 @@ _FACTS: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     (
         "percentage",
         re.compile(
-            r"\bwhat\s+(?:percent|percentage|share|proportion|fraction)\b|\bhow\s+many\s+percent\b|\brate\s+of\b", re.I
+            r"\bwhat\s+(?:percent|percentage|share|proportion|fraction)\b|\bhow\s+many\s+percent\b|\brate\s+of\b|"
+            r"\b[\w-]+-to-[\w-]+\s+ratio\b|\bwhat\s+(?:\w+\s+){0,2}ratio\b",
+            re.I,
         ),
-        re.compile(r"%|\bpercent\b|\bhalf\b|\bthird\b|\bquarter\b|\bmajority\b", re.I),
+        re.compile(r"%|\bpercent\b|\bhalf\b|\bthird\b|\bquarter\b|\bmajority\b|\b\d+\s*(?::|to)\s*\d+\b", re.I),
     ),
+    (
+        "frequency",
+        re.compile(r"\bhow\s+(?:often|frequently)\b|\bwhat\s+(?:frequency|interval|cycle)\b", re.I),
+        re.compile(
+            r"\b(?:annual|annually|yearly|monthly|quarterly|biennial|biennially|weekly|daily)\b|"
+            r"\bevery\s+(?:\w+\s+)?(?:years?|months?|weeks?|days?|semesters?)\b|\b(?:each|per|a)\s+(?:year|month|semester)\b",
+            re.I,
+        ),
+    ),
+    (
+        "evidence figures",
+        re.compile(
+            r"\beffect\s+sizes?\b|\bstatistically\b|\b(?:studies|research|data|evidence)\s+(?:show|shows|prove|proves|"
+            r"found|finds)\b|\bevidence\s+(?:that|it|this)\b|\b(?:raise|raises|raised|boost|boosts|improve|improves|"
+            r"improved)\s+(?:\w+\s+)?(?:test\s+)?scores\b",
+            re.I,
+        ),
+        re.compile(r"\b\d[\d.,]*\s*(?:%|percent|points?|standard\s+deviations?)|\beffect\s+size", re.I),
+    ),
+    (
+        "names of the states",
+        re.compile(
+            r"\b(?:which|what)\s+(?:\w+\s+){0,2}states\b|\bname\s+(?:the\s+)?(?:\w+\s+)?states\b|"
+            r"\bstate\s+examples\b|\b(?:which|what)\s+state\s+(?:has|have|did|does|is)\b",
+            re.I,
+        ),
+        US_STATE,
+    ),
+)
+_HOW_MANY = re.compile(r"(?:^|[,;:]\s*|\band\s+|\bor\s+)how\s+many\s+(?:\w+\s+){0,2}?(?P<noun>[a-z-]+s)\b", re.I)
+_COUNT = re.compile(
+    r"(?<![\d.])\b(?:\d[\d,]*(?!\)|\.\s)|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
+    r"twenty|thirty|forty|fifty|hundreds?)\b",
+    re.I,
 )
 _FACT_WORDS = frozenset(
     """much many amount cost budget price salary appropriation year date deadline percent percentage share
@@ -118,14 +157,18 @@ _FACT_WORDS = frozenset(
 )
 
 # A question that states what the sources say, then asks about it.
+_SOURCE = (
+    r"(?:the\s+)?(?:framework|study|research|report|guide|policymaker\s+guide|rfa(?:\s+study)?|knowledgeworks|sources?)"
+)
 _PREMISE = re.compile(
-    r"\b(?:why|how)\s+(?:does|did|do|is|was)\s+(?:the\s+)?(?:framework|study|research|report|guide|rfa|"
-    r"knowledgeworks|sources?)\s+(?:\w+\s+){0,2}(?:recommend|recommends|say|says|require|requires|call\s+for|calls\s+for|"
+    rf"^\W*{_SOURCE}\s+(?:says|wants|recommends|requires|argues|claims|calls\s+for|found|concludes|insists|"
+    r"tells\s+states|suggests)\s+(?:that\s+)?(?P<claim0>[^?!]+?)(?:[.?!]|$)|"
+    rf"\b(?:why|how)\s+(?:does|did|do|is|was)\s+(?:the\s+)?(?:\w+\s+)?{_SOURCE}\s+(?:\w+\s+){{0,2}}(?:recommend|recommends|say|says|require|requires|call\s+for|calls\s+for|"
+    r"tell|tells|ask|asks|urge|urges|expect|expects|direct|directs|"
     r"want|wants|suggest|suggests|propose|proposes|support|supports|endorse|endorses|favor|favors|favour|favours|"
     r"argue|argues|insist|insists|push|pushes|advocate|advocates|conclude|concludes|find|finds|found|claim|claims|"
     r"justify|defend|oppose|opposes|reject|rejects)\s+(?:that\s+|for\s+)?(?P<claim>[^?.!]+)|"
-    r"\b(?:since|given\s+that|because|now\s+that)\s+(?:the\s+)?(?:framework|study|research|report|guide|rfa|"
-    r"knowledgeworks|sources?)\s+(?:\w+\s+){0,2}(?:says|recommends|requires|calls\s+for|found|finds|shows|showed|"
+    rf"\b(?:since|given\s+that|because|now\s+that)\s+(?:the\s+)?(?:\w+\s+)?{_SOURCE}\s+(?:\w+\s+){{0,2}}(?:says|recommends|requires|calls\s+for|found|finds|shows|showed|"
     r"proves|proved|wants|supports)\s+(?:that\s+)?(?P<claim2>[^?.!,]+)|"
     r"\b(?:framework|study|report|guide|rfa)'?s?\s+(?:recommendation|call|proposal|plan|finding|requirement|"
     r"mandate|push)\s+(?:to|that|for)\s+(?P<claim3>[^?.!,]+)",
@@ -135,18 +178,12 @@ _REVERSALS = frozenset(
     """abolish abolishing abolished abolition eliminate eliminating eliminated elimination ban banning banned scrap
     scrapping repeal repealing prohibit prohibiting defund defunding privatize privatizing privatise abandon abandoning
     dismantle dismantling outlaw outlawing end ending stop stopping cut cutting slash slashing remove removing
-    replace replacing""".split()
+    replace replacing penalize penalizing punish punishing fail failed fails failure failing harmful harm harms
+    hurt hurts worse worsened declined decline lowered""".split()
 )
+_REVERSAL_PHRASES = ("get rid of", "do away with", "take over", "no longer", "tied to")
+_ABSOLUTES = frozenset("only never always solely exclusively shouldn't mustn't needn't".split())
 
-_STATES = (
-    "alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho illinois "
-    "indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi missouri "
-    "montana nebraska nevada new_hampshire new_jersey new_mexico new_york north_carolina north_dakota ohio oklahoma "
-    "oregon pennsylvania rhode_island south_carolina south_dakota tennessee texas utah vermont virginia "
-    "washington west_virginia wisconsin wyoming puerto_rico district_of_columbia"
-).split()
-_STATE_NAMES = sorted((s.replace("_", " ") for s in _STATES), key=len, reverse=True)
-US_STATE = _STATE = re.compile(r"\b(" + "|".join(re.escape(s) for s in _STATE_NAMES) + r")\b", re.I)
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}s?\b")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z][\w'’-]*(?:\s+(?:of|for|the|and|on)?\s*[A-Z][\w'’-]+)*)")
 _NOT_NAMES = frozenset(
@@ -183,6 +220,7 @@ class Evidence:
 
     sentences: Sequence[Sequence[str]]
     similarities: Sequence[np.ndarray]
+    nearby: Sequence[str] = ()  # sentences of the passages beside the retrieved ones (a list's names may sit there)
 
     @property
     def relevance(self) -> float:
@@ -218,35 +256,39 @@ def assess(
     if refused is not None:
         return refused
     relevance = evidence.relevance
-    floor = max(threshold, relevance - RELEVANT_MARGIN)
-    relevant_raw = evidence.relevant(floor)
+    relevant_raw = evidence.relevant(max(threshold, relevance - RELEVANT_MARGIN))
     relevant = [normalise(s) for s in relevant_raw]
-    premise = _premise(question, vocabulary, relevant)
-    if relevance < threshold:
-        reason = f"no retrieved sentence is relevant enough ({relevance:.2f} < {threshold:.2f})"
-        kind = "false premise" if premise else "off topic"
-        return Coverage(NOT_COVERED, relevance, (premise,) if premise else (), kind, reason, premise=premise)
-
     found: list[tuple[str, str, list[str]]] = []  # (what is missing, kind, the question's words for it)
+
+    premise = _premise(question, vocabulary, relevant)
     if premise:
-        found.append((premise, "false premise", words(premise)))
+        found.append((premise[0], "false premise", premise[1]))
+    if relevance < threshold and not premise:
+        reason = f"no retrieved sentence is relevant enough ({relevance:.2f} < {threshold:.2f})"
+        return Coverage(NOT_COVERED, relevance, (), "off topic", reason)
+
     entities = _entities(question)
     for name in entities:
         if not _known(name, vocabulary):
             found.append((name, "absent entity", words(name)))
-        elif _STATE.fullmatch(name) and not any(f" {normalise(name)} " in f" {s} " for s in relevant):
+        elif (
+            _describable(name)
+            and not vocabulary.names_a_part(name)
+            and vocabulary.passages_with(name) <= RARE_ENTITY_PASSAGES
+            and not any(f" {normalise(name)} " in f" {s} " for s in relevant)
+        ):
             found.append((f"{name} specifics", "entity not described", words(name)))
-    for label, asks, states in _FACTS:
-        if asks.search(question) and not any(states.search(s) for s in relevant_raw):
-            phrase = _fact_phrase(question, label)
-            found.append((phrase, "absent fact", [w for w in words(phrase) if w in _FACT_WORDS]))
-            break
+    for number in re.findall(r"(?<![\w.])\d[\d,.]*\b", question):
+        if not vocabulary.has_word(number.replace(",", "")) and number.replace(",", "") not in vocabulary.words:
+            found.append((_number_phrase(question, number), "absent fact", [number]))
+    fact = _missing_fact(question, relevant_raw, evidence.nearby)
+    if fact:
+        found.append(fact)
     question_stems = [stem(w) for w in words(question)]
     for topic in named_topics(question_stems):
         if not any(vocabulary.has_stemmed(name) for name in topic):
-            name = next(
-                n for n in topic if f" {' '.join(stem(w) for w in words(n))} " in f" {' '.join(question_stems)} "
-            )
+            key = f" {' '.join(question_stems)} "
+            name = next(n for n in topic if f" {' '.join(stem(w) for w in words(n))} " in key)
             found.append((name, "absent topic", words(name)))
 
     signals: dict[str, float] = {"relevance": round(relevance, 3)}
@@ -256,18 +298,56 @@ def assess(
     # What is left of the question once the missing parts are taken out: is it still a question the
     # sources answer? "Ohio's per-pupil amount" leaves per-pupil funding (partial); "the cap on charter
     # schools" or "teacher strikes" leave nothing they discuss (not covered).
-    gone = {w for f in found for w in f[2]} | {w for e in entities for w in words(e)}
+    gone = {w for f in found for w in f[2]} | {w for e in entities if not _known(e, vocabulary) for w in words(e)}
     left = [w for r in _runs(question) for w in r if w not in gone and w not in GENERIC and w not in _FACT_WORDS]
     residual = nearest(encode([" ".join(left)])[0]) if left else 0.0
     signals["residual"] = round(residual, 3)
     kind = found[0][1]
     if residual < RESIDUAL_MATCH:
         reason = "the question's subject is not in the sources: " + ", ".join(missing)
-        return Coverage(NOT_COVERED, relevance, missing, kind, reason, premise=premise, signals=signals)
+        return Coverage(NOT_COVERED, relevance, missing, kind, reason, premise=premise and premise[0], signals=signals)
     reason = "the sources cover part of the question; not: " + ", ".join(missing)
     return Coverage(
-        PARTIAL, relevance, missing, kind, reason, premise=premise, residual=" ".join(left), signals=signals
+        PARTIAL,
+        relevance,
+        missing,
+        kind,
+        reason,
+        premise=premise and premise[0],
+        residual=" ".join(left),
+        signals=signals,
     )
+
+
+def _missing_fact(question: str, relevant: list[str], nearby: Sequence[str]) -> tuple[str, str, list[str]] | None:
+    """A figure the question asks for that no relevant sentence gives: (phrase, kind, its words)."""
+    m = _HOW_MANY.search(question)
+    if m:
+        noun = stem(m.group("noun").lower())
+        counted = any(
+            _COUNT.search(" ".join(ws[max(0, i - 4) : i]))
+            for s in relevant
+            for ws in [words(s)]
+            for i, w in enumerate(ws)
+            if stem(w) == noun
+        )
+        if not counted:
+            return f"the number of {m.group('noun').lower()}", "absent fact", ["many", m.group("noun").lower()]
+    for label, asks, states in _FACTS:
+        if not asks.search(question):
+            continue
+        pool = list(relevant) + (list(nearby) if label == "names of the states" else [])
+        if not any(states.search(s) for s in pool):
+            phrase = label if label in ("names of the states", "evidence figures") else _fact_phrase(question, label)
+            return phrase, "absent fact", [w for w in words(phrase) if w in _FACT_WORDS]
+        return None
+    return None
+
+
+def _number_phrase(question: str, number: str) -> str:
+    """'39 states' for the number 39 in 'Which 39 states…'."""
+    m = re.search(rf"{re.escape(number)}\s+([a-z-]+)", question, re.I)
+    return f"{number} {m.group(1)}" if m else number
 
 
 # ------------------------------------------------------------------------------ the question's parts
@@ -294,20 +374,38 @@ def _runs(question: str) -> list[list[str]]:
 
 
 def _entities(question: str) -> list[str]:
-    """States, acronyms and capitalised names, as written in the question."""
+    """States, acronyms and capitalised names, as written in the question ("Arizona's Empowerment
+    Scholarship Account" gives "Arizona" and "Empowerment Scholarship Account")."""
     found: list[str] = [m.group(1) for m in _STATE.finditer(question)]
     for m in _ACRONYM.finditer(question):
         token = m.group(0)[:-1] if m.group(0).endswith("s") and len(m.group(0)) > 3 else m.group(0)
         if len(token) >= 3 and token not in ("USA", "AND", "THE", "FOR") and token.lower() not in _NOT_NAMES:
             found.append(token)  # two-letter acronyms (PD, IT, AI) are too ambiguous to call missing
+    states = {normalise(f) for f in found}
     for m in _NAME.finditer(question):
-        name = re.sub(r"['’]s$", "", m.group(1).strip())
-        first = name.split()[0].lower()
-        if first in _NOT_NAMES:
+        name = re.sub(r"['’]s\b", "", m.group(1).strip())
+        for state in states:  # a state at the front of a longer name is its own entity
+            if normalise(name).startswith(state + " "):
+                name = name.split(None, len(state.split()))[-1]
+        name = name.strip()
+        if not name or name.split()[0].lower() in _NOT_NAMES:
             continue
-        if not any(normalise(name) in normalise(f) or normalise(f) in normalise(name) for f in found):
+        key = normalise(name)
+        if key not in states and not any(key in normalise(f) for f in found):
             found.append(name)
     return list(dict.fromkeys(found))
+
+
+_SMALL_WORDS = frozenset("of for and the on in at to".split())
+
+
+def _describable(name: str) -> bool:
+    """A state, or a person's or program's name ("Rebecca Wolfe"): something a passage would describe.
+    Organisation names with small words ("Research for Action") are the sources' own publishers."""
+    parts = name.split()
+    if _STATE.fullmatch(name):
+        return True
+    return len(parts) >= 2 and not name.isupper() and not any(w.lower() in _SMALL_WORDS for w in parts)
 
 
 def _known(name: str, vocabulary: Vocabulary) -> bool:
@@ -318,33 +416,37 @@ def _known(name: str, vocabulary: Vocabulary) -> bool:
 
 
 def _fact_phrase(question: str, label: str) -> str:
-    """'the per-pupil amount', 'the year', …: the figure the question asks for."""
-    m = re.search(
-        r"\b((?:[\w-]+\s+){0,2}?(?:amount|cost|budget|price|salary|figure|number|year|date|deadline|percentage|rate))\b",
-        question,
-        re.I,
-    )
-    if m:
+    """'the per-pupil amount', 'the counselor-to-student ratio', …: the figure the question asks for."""
+    nouns = r"amount|cost|budget|price|salary|figure|number|year|date|deadline|percentage|rate|ratio"
+    m = re.search(rf"\b((?:[\w-]+\s+){{0,2}}?(?:{nouns}))\b", question, re.I)
+    if m and label in ("amount", "year", "percentage"):
         words_ = [w for w in re.findall(r"[\w-]+", m.group(1).lower()) if w not in STOPWORDS and w not in SCAFFOLD]
         words_ = words_[next((i for i, w in enumerate(words_) if len(w) > 1), 0) :]
         if words_:
             return " ".join(words_)
-    return {"amount": "the amount", "count": "the number", "year": "the year or date", "percentage": "the percentage"}[
-        label
-    ]
+    return {
+        "amount": "the amount",
+        "year": "the year or date",
+        "percentage": "the percentage",
+        "frequency": "how often",
+    }.get(label, label)
 
 
-def _premise(question: str, vocabulary: Vocabulary, relevant: list[str]) -> str | None:
-    """The claim a question attributes to the sources, when the sources don't make it: it reverses a
-    policy (abolish, ban, eliminate…) in words no relevant sentence uses, or the corpus lacks its words."""
+def _premise(question: str, vocabulary: Vocabulary, relevant: list[str]) -> tuple[str, list[str]] | None:
+    """A claim the question attributes to the sources that they don't make, and its words that show it:
+    a reversal (abolish, ban, cut…), a verdict (failed, harmful…) or an absolute (only, never…) that
+    no relevant sentence uses, or a claim most of whose words the corpus never uses."""
     m = _PREMISE.search(question)
     if not m:
         return None
-    claim = next(g for g in (m.group("claim"), m.group("claim2"), m.group("claim3")) if g).strip()
-    claim_words = [w for w in words(claim) if w not in STOPWORDS]
+    claim = next(g for g in m.groups() if g).strip()
+    claim_words = [w for w in words(claim) if w not in STOPWORDS or w in _ABSOLUTES]
     said = {stem(w) for s in relevant for w in s.split()}
-    reversal = [w for w in claim_words if w in _REVERSALS and stem(w) not in said]
-    unknown = [w for w in claim_words if not vocabulary.has_word(w) and stem(w) not in vocabulary.stems]
-    if reversal or (unknown and len(unknown) * 3 >= len(claim_words)):
-        return " ".join(claim.split())
+    flagged = [w for w in claim_words if (w in _REVERSALS or w in _ABSOLUTES) and stem(w) not in said]
+    phrases = [p for p in _REVERSAL_PHRASES if p in " ".join(words(claim)) and p not in " ".join(relevant)]
+    unknown = [w for w in claim_words if not vocabulary.has_word(w)]
+    if flagged or phrases:
+        return " ".join(claim.split()), flagged + [w for p in phrases for w in p.split()]
+    if unknown and len(unknown) * 3 >= len(claim_words):
+        return " ".join(claim.split()), unknown
     return None

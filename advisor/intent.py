@@ -27,6 +27,11 @@ _INJECTION = re.compile(
     rf"(?:{_ASSISTANT}\s+|the\s+|previous\s+|prior\s+|above\s+|earlier\s+|these\s+)*"
     rf"(?:previous\s+|prior\s+|above\s+|earlier\s+|original\s+)?{_INSTRUCTIONS}\b|"
     rf"\b(?:ignore|disregard|forget)\b\s+(?:everything|all)\s+(?:above|before|previous|you were told)|"
+    rf"\b(?:ignore|disregard|forget|set\s+aside|bypass)\s+(?:all\s+)?(?:your|the)\s+(?:sources|documents|passages|corpus|"
+    rf"context|citations?)\b|\banswer\s+(?:from|using|with)\s+(?:your\s+own|general|outside|prior)\s+knowledge\b|"
+    rf"</?\s*(?:sources?|system|context|passages?|instructions?|documents?|prompt)\s*>|"
+    rf"\b(?:new|updated|additional|revised)\s+(?:developer|system|admin|operator)\s+(?:instructions?|prompt|message|"
+    rf"directive)\b|"
     # reveal / repeat the hidden text
     rf"\b(?:reveal|print|show|repeat|output|display|tell me|give me|share|paste|dump|leak|recite)\b.{{0,40}}"
     rf"\b(?:{_ASSISTANT}\s+(?:\w+\s+)?{_INSTRUCTIONS}|(?:system|hidden|initial|secret|developer)\s+"
@@ -35,6 +40,9 @@ _INJECTION = re.compile(
     rf"\brepeat\s+(?:everything|all|the text|the words)\s+(?:above|before|that came before)\b|"
     # role hijacks
     rf"^\W*(?:system|admin|developer)\s*(?:override|message|note|mode)?\s*:|"
+    rf"\(\s*(?:assistant|system|developer|admin|ai)\s*:|"
+    rf"\bfrom\s+now\s+on\b.{{0,40}}\b(?:skip|never|always|stop|don't|do\s+not|ignore|only)\b|"
+    rf"\b(?:skip|drop|omit|remove|leave\s+out)\s+(?:the\s+|all\s+|your\s+|any\s+)?(?:citations|sources|caveats)\b|"
     rf"\bsystem\s+override\b|\byou\s+are\s+(?:now|no\s+longer)\b|\bfrom\s+now\s+on,?\s+you\b|"
     rf"\bjailbreak|\bDAN\s+mode\b|\bdeveloper\s+mode\b|\bno\s+longer\s+(?:limited|bound|restricted)\b|"
     rf"\b(?:act|behave|respond)\s+as\s+(?:if\s+you\s+(?:were|are)\s+)?(?:an?\s+)?(?:unrestricted|unfiltered|"
@@ -67,7 +75,14 @@ _OUT_OF_ROLE = re.compile(
     r"\b(?:dig\s+up|opposition\s+research|smear)\b|"
     r"\b(?:should\s+i|can\s+i|do\s+i\s+need\s+to)\s+(?:sue|file\s+a\s+lawsuit|hire\s+a\s+lawyer)\b|"
     r"\b(?:my|our)\s+(?:child|kid|son|daughter)'?s?\b.{0,60}\b(?:sue|lawsuit|legal\s+advice|lawyer)\b|"
-    r"\blegal\s+advice\b",
+    r"\blegal\s+advice\b|\b(?:sue|suing|lawsuit|liable|liability)\b|"
+    r"\bhow\s+(?:do|can|could|should)\s+(?:i|we)\s+win\b|\brunning\s+for\s+(?:office|school\s+board|the\s+\w+|"
+    r"re-?election|governor|senate|congress)\b|\b(?:donors?|fundraising|fund-raising|ballot\s+campaign|pac|super\s+pac)\b|"
+    r"\bhow\s+likely\s+(?:\w+\s+){0,3}(?:to\s+)?(?:support|oppose|vote|back|pass)\b|"
+    r"\brank\s+(?:the\s+)?(?:members|legislators|senators|representatives|lawmakers)\b|"
+    r"\b(?:make\s+up|invent|fabricate|fake)\s+(?:\w+\s+){0,3}(?:quotes?|statistics?|numbers|testimonials?|endorsements?)\b|"
+    r"\b(?:write|draft)\s+(?:\w+\s+){0,3}(?:statutory\s+text|bill\s+text|bill\s+language|legislative\s+language|"
+    r"the\s+bill\s+itself)\b",
     re.IGNORECASE,
 )
 

@@ -31,6 +31,7 @@ class Vocabulary:
     text: str = ""  # every passage, normalised and joined, for phrase look-ups
     acronyms: set[str] = field(default_factory=set)  # "wioa" for "Workforce Innovation and Opportunity Act"
     chunks: list[str] = field(default_factory=list)  # each passage, normalised
+    parts: set[str] = field(default_factory=set)  # headings, conditions and titles, normalised
     stem_text: str = ""  # the same, each word stemmed, for plural- and tense-blind look-ups
 
     @classmethod
@@ -40,6 +41,7 @@ class Vocabulary:
         for p in passages:
             body = " ".join(x for x in (p.text, p.heading, p.condition, p.source) if x)
             tokens = words(body)
+            vocabulary.parts.update(normalise(x) for x in (p.heading, p.condition, p.source) if x)
             vocabulary.words.update(tokens)
             chunks.append(" ".join(tokens))
             for run in _CAPITALISED_RUN.findall(body):
@@ -64,6 +66,11 @@ class Vocabulary:
         """Like ``has_phrase``, with every word stemmed ('charter schools' finds 'charter school')."""
         key = " ".join(stem(w) for w in words(phrase))
         return bool(key) and f" {key} " in self.stem_text
+
+    def names_a_part(self, name: str) -> bool:
+        """True when the name is (part of) a heading, condition or title: the corpus is organised by it."""
+        key = normalise(name)
+        return any(key == part or f" {key} " in f" {part} " for part in self.parts)
 
     def passages_with(self, phrase: str) -> int:
         key = f" {normalise(phrase)} "

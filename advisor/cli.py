@@ -485,6 +485,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     for split in ("heldout", "dev"):
         if result.questions.get(split):
             print("\n".join(report.retrieval_table(result, split)), end="\n\n")
+            print("\n".join(report.coverage_table(result, split)), end="\n\n")
             print("\n".join(report.answer_table(result, split)), end="\n\n")
     print("\n".join(report.judge_table(result)), end="\n\n")
     print(f"{len(result.failures)} failure rows. Report: " + ", ".join(str(p) for p in written))

@@ -46,7 +46,8 @@ OUTCOMES = (ANSWERED, PARTIAL, NOT_COVERED)
 
 # Tuned on the dev split (see module docstring).
 RARE_ENTITY_PASSAGES = 2  # a name in at most this many passages must be in a relevant sentence to be described
-RESIDUAL_MATCH = 0.43  # what is left of a question, without its missing parts, must be this close to a sentence
+RESIDUAL_MATCH = 0.43
+PREMISE_RESIDUAL_MATCH = 0.35  # what is left of a question, without its missing parts, must be this close to a sentence
 RELEVANT_MARGIN = 0.15  # relevant sentences: within this of the best one (and above the threshold)
 
 # Words that frame a question rather than say what it is about.
@@ -303,7 +304,8 @@ def assess(
     residual = nearest(encode([" ".join(left)])[0]) if left else 0.0
     signals["residual"] = round(residual, 3)
     kind = found[0][1]
-    if residual < RESIDUAL_MATCH:
+    # A false premise is corrected whenever its subject is in the sources at all.
+    if residual < (PREMISE_RESIDUAL_MATCH if kind == "false premise" else RESIDUAL_MATCH):
         reason = "the question's subject is not in the sources: " + ", ".join(missing)
         return Coverage(NOT_COVERED, relevance, missing, kind, reason, premise=premise and premise[0], signals=signals)
     reason = "the sources cover part of the question; not: " + ", ".join(missing)
@@ -338,7 +340,10 @@ def _missing_fact(question: str, relevant: list[str], nearby: Sequence[str]) -> 
             continue
         pool = list(relevant) + (list(nearby) if label == "names of the states" else [])
         if not any(states.search(s) for s in pool):
-            phrase = label if label in ("names of the states", "evidence figures") else _fact_phrase(question, label)
+            if label in ("names of the states", "evidence figures"):  # name it as the question does
+                phrase = "; ".join(dict.fromkeys(" ".join(words(m.group(0))) for m in asks.finditer(question)))
+            else:
+                phrase = _fact_phrase(question, label)
             return phrase, "absent fact", [w for w in words(phrase) if w in _FACT_WORDS]
         return None
     return None
@@ -424,12 +429,17 @@ def _fact_phrase(question: str, label: str) -> str:
         words_ = words_[next((i for i, w in enumerate(words_) if len(w) > 1), 0) :]
         if words_:
             return " ".join(words_)
-    return {
-        "amount": "the amount",
-        "year": "the year or date",
-        "percentage": "the percentage",
-        "frequency": "how often",
-    }.get(label, label)
+    if label == "amount":
+        money = re.search(rf"\b((?:[\w-]+\s+){{0,2}}{_MONEY})\b", question, re.I)
+        if money:
+            return "the size of " + " ".join(w for w in money.group(1).lower().split() if w not in STOPWORDS)
+    if label == "frequency":
+        after = re.split(r"\bhow\s+(?:often|frequently)\b", question, maxsplit=1, flags=re.I)[-1]
+        subject = [
+            w for w in words(after.split("?")[0]) if w not in STOPWORDS and w not in SCAFFOLD and w not in GENERIC
+        ]
+        return "how often " + " ".join(subject[:4]) if subject else "how often"
+    return {"amount": "the amount", "year": "the year or date", "percentage": "the percentage"}.get(label, label)
 
 
 def _premise(question: str, vocabulary: Vocabulary, relevant: list[str]) -> tuple[str, list[str]] | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from advisor import metrics
 from advisor.config import PROJECT_ROOT
+from advisor.coverage import ANSWERED, NOT_COVERED, OUTCOMES, PARTIAL
 from advisor.passages import Passage
 from advisor.pipelines import Pipeline, is_gold
 
@@ -34,6 +35,9 @@ class EvalQuestion:
     condition: str | None = None
     key_phrases: tuple[str, ...] = ()
     note: str = ""
+    expected: str = ""  # answered | partial | not covered
+    kind: str = ""  # for questions the sources don't (fully) answer, and "trap"
+    missing: tuple[str, ...] = ()
 
 
 def load_questions(path: Path = QUESTIONS) -> list[EvalQuestion]:
@@ -54,11 +58,21 @@ def load_questions(path: Path = QUESTIONS) -> list[EvalQuestion]:
                     d.get("condition"),
                     tuple(d.get("key_phrases", ())),
                     d.get("note", ""),
+                    _expected(d),
+                    d.get("kind", ""),
+                    tuple(d.get("missing", ())),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{number}: not a valid question line ({exc})") from None
     return out
+
+
+def _expected(d: dict) -> str:
+    expected = d.get("expected") or (NOT_COVERED if d["out_of_scope"] else ANSWERED)
+    if expected not in OUTCOMES:
+        raise ValueError(f"expected must be one of {OUTCOMES}, not {expected!r}")
+    return expected
 
 
 def gold_ids(question: EvalQuestion, passages: dict[str, Passage]) -> set[str]:
@@ -113,8 +127,15 @@ def evaluate_retrieval(pipeline: Pipeline, questions: list[EvalQuestion]) -> tup
 class AnswerScores:
     in_scope: int = 0
     out_of_scope: int = 0
-    refusal_accuracy: float = 0.0  # out-of-scope questions refused
-    false_refusal_rate: float = 0.0  # in-scope questions refused
+    refusal_accuracy: float = 0.0  # questions labelled "not covered" that were refused
+    false_refusal_rate: float = 0.0  # answerable questions refused
+    uncovered_answered: float = 0.0  # questions the sources don't (fully) answer, answered as covered
+    answerable_not_answered: float = 0.0  # answerable questions refused or marked partial
+    partial_named: float = 0.0  # questions labelled partial, answered as partial naming what is missing
+    trap_answered: float = 0.0  # answerable questions worded like injections, answered
+    outcome_accuracy: float = 0.0  # the three-way outcome as labelled
+    dangling_referents: int = 0  # quotes that lean on a sentence the reader can't see (all answers)
+    uncited_gloss: int = 0  # sentences carrying [n] that are not passage n's words (all answers)
     citation_recall: float = 0.0
     citation_precision: float = 0.0
     groundedness: float = 0.0
@@ -128,14 +149,14 @@ class AnswerScores:
 
 def judge_sentences(answer: Any, judge: Any) -> list[metrics.JudgedSentence]:
     """Every claim sentence of a (non-refused) answer judged against its citations and the context.
-    The extractive answer's connective sentences ("Under the X condition: the transformative policy
-    Y [1].") name headings only and are left out: they carry no claim to support."""
+    Label sentences ("Policy Flexibility — transformative policy “Y”:") name headings only, and gap
+    sentences say what the sources don't cover; both cite nothing and are left out."""
     cited = {c.id: c.passage for c in answer.citations}
     context = [h.passage for h in answer.hits]
     judged = []
     for paragraph in answer.paragraphs:
         for sentence in paragraph:
-            if sentence.kind == "connective":  # names a condition and headings: framing, not a claim
+            if sentence.kind in ("label", "gap"):  # names headings, or says what is not covered: no claim
                 continue
             passages = [cited[n] for n in sentence.citations if n in cited]
             judged.append(
@@ -149,22 +170,52 @@ def judge_sentences(answer: Any, judge: Any) -> list[metrics.JudgedSentence]:
 
 
 def evaluate_answers(answerer: Any, questions: list[EvalQuestion], judge: Any) -> tuple[dict[str, AnswerScores], dict]:
+    """Per split: the coverage outcomes against their labels, the grounding of what was answered, and
+    defects (dangling referents, uncited gloss) over every answer. Each answer is timed with the
+    question's vector computed afresh (the encoder's memo cleared), as a new question would be."""
+    from advisor.embeddings import shared_encoder
+
     per_split: dict[str, dict[str, list]] = {s: {} for s in SPLITS}
     per_question = {}
     for q in questions:
+        shared_encoder().forget()
         started = time.perf_counter()
         answer = answerer.answer(q.question, k=K, unsupported="drop")
         elapsed = (time.perf_counter() - started) * 1000
         bucket = per_split[q.split]
-        bucket.setdefault("latency", []).append(elapsed)
-        record: dict[str, Any] = {"refused": answer.refused, "backend": answer.backend, "answer": answer.text}
-        if q.out_of_scope:
-            bucket.setdefault("oos_refused", []).append(float(answer.refused))
-        else:
-            bucket.setdefault("in_refused", []).append(float(answer.refused))
-            bucket.setdefault("dangling", []).append(answer.dangling)
-            bucket.setdefault("dropped", []).append(answer.dropped)
-            bucket.setdefault("fell_back", []).append(float(bool(answer.note)))
+
+        def add(key: str, value: float, bucket: dict[str, list] = bucket) -> None:
+            bucket.setdefault(key, []).append(value)
+
+        add("latency", elapsed)
+        outcome = answer.outcome
+        named = metrics.missing_named(answer.missing, q.missing)
+        defects = metrics.answer_defects(answer)
+        record: dict[str, Any] = {
+            "refused": answer.refused,
+            "outcome": outcome,
+            "expected": q.expected,
+            "missing": answer.missing,
+            "backend": answer.backend,
+            "answer": answer.text,
+        } | defects
+        add("outcome", float(outcome == q.expected))
+        add("dangling_referents", defects["dangling_referents"])
+        add("uncited_gloss", defects["uncited_gloss"])
+        if q.kind == "trap":
+            add("trap", float(outcome == ANSWERED))
+        if q.expected == NOT_COVERED:
+            add("oos_refused", float(answer.refused))
+        if q.expected != ANSWERED:
+            add("uncovered_answered", float(outcome == ANSWERED))
+        if q.expected == PARTIAL:
+            add("partial_named", float(outcome == PARTIAL and named))
+        if q.expected == ANSWERED:
+            add("in_refused", float(answer.refused))
+            add("not_answered", float(outcome != ANSWERED))
+            add("dangling", answer.dangling)
+            add("dropped", answer.dropped)
+            add("fell_back", float(bool(answer.note)))
             if not answer.refused:
                 judged = judge_sentences(answer, judge)
                 record.update(
@@ -174,15 +225,22 @@ def evaluate_answers(answerer: Any, questions: list[EvalQuestion], judge: Any) -
                     coverage=metrics.answer_coverage(answer.text, q.key_phrases),
                 )
                 for key in ("citation_recall", "citation_precision", "groundedness", "coverage"):
-                    bucket.setdefault(key, []).append(record[key])
+                    add(key, record[key])
         per_question[q.id] = record
     scores = {}
     for split, b in per_split.items():
         scores[split] = AnswerScores(
             in_scope=len(b.get("in_refused", [])),
-            out_of_scope=len(b.get("oos_refused", [])),
+            out_of_scope=len(b.get("uncovered_answered", [])),
             refusal_accuracy=metrics.mean(b.get("oos_refused", [])),
             false_refusal_rate=metrics.mean(b.get("in_refused", [])),
+            uncovered_answered=metrics.mean(b.get("uncovered_answered", [])),
+            answerable_not_answered=metrics.mean(b.get("not_answered", [])),
+            partial_named=metrics.mean(b.get("partial_named", [])),
+            trap_answered=metrics.mean(b.get("trap", [])),
+            outcome_accuracy=metrics.mean(b.get("outcome", [])),
+            dangling_referents=int(sum(b.get("dangling_referents", []))),
+            uncited_gloss=int(sum(b.get("uncited_gloss", []))),
             citation_recall=metrics.mean(b.get("citation_recall", [])),
             citation_precision=metrics.mean(b.get("citation_precision", [])),
             groundedness=metrics.mean(b.get("groundedness", [])),
@@ -299,19 +357,19 @@ def _failures(questions: list[EvalQuestion], retrieved: dict, per_backend: dict)
         for backend, results in per_backend.items():
             r = results[q.id]
             failed = []
-            if q.out_of_scope and not r["refused"]:
-                failed.append("refusal")
-            if not q.out_of_scope:
+            if r["outcome"] != q.expected:
+                failed.append(f"expected {q.expected}, got {r['outcome']}")
+            if r.get("dangling_referents") or r.get("uncited_gloss"):
+                failed.append("quote defects")
+            if q.expected == ANSWERED:
                 rank = retrieved[q.id]["rank"]
                 if rank is None:
                     failed.append("retrieval@5")
                 elif rank > 1:
                     failed.append("retrieval@1")
-                if r["refused"]:
-                    failed.append("false refusal")
-                elif r.get("citation_recall", 1) < 1 or r.get("citation_precision", 1) < 1:
+                if not r["refused"] and (r.get("citation_recall", 1) < 1 or r.get("citation_precision", 1) < 1):
                     failed.append("citations")
-                elif r.get("coverage", 1) < 0.5:
+                elif not r["refused"] and r.get("coverage", 1) < 0.5:
                     failed.append("coverage")
             if failed:
                 rows.append(
@@ -320,10 +378,12 @@ def _failures(questions: list[EvalQuestion], retrieved: dict, per_backend: dict)
                         "split": q.split,
                         "backend": backend,
                         "question": q.question,
-                        "expected": "refusal"
-                        if q.out_of_scope
+                        "expected": q.expected
+                        if q.expected != ANSWERED
                         else q.note or (q.gold_quotes[0] if q.gold_quotes else ""),
-                        "got": "refused" if r["refused"] else (retrieved.get(q.id, {}).get("top") or r["answer"][:80]),
+                        "got": r["outcome"]
+                        if q.expected != ANSWERED or r["refused"]
+                        else (retrieved.get(q.id, {}).get("top") or r["answer"][:80]),
                         "failed": failed,
                     }
                 )

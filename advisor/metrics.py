@@ -99,3 +99,66 @@ def percentile(values: Sequence[float], q: float) -> float:
     position = (len(ordered) - 1) * q / 100
     low, high = math.floor(position), math.ceil(position)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def missing_named(returned: Sequence[str], labelled: Sequence[str]) -> bool:
+    """True when the answer names what is missing: at least half of the labelled missing items share
+    a content word with some returned item (lower-cased, compared on their first five letters so that
+    "license" meets "licensure", framing words such as "the" or "specifics" left out). True when
+    nothing was labelled."""
+
+    def keys(text: str) -> set[str]:
+        return {w[:5] for w in _normalise(text).split() if w not in _FRAMING and len(w) > 2}
+
+    found = [keys(r) for r in returned]
+    named = sum(1 for label in labelled if any(keys(label) & f for f in found))
+    return named * 2 >= len(labelled)
+
+
+_FRAMING = frozenset("the and any for its their specifics specific number amount figure size state states".split())
+
+
+def answer_defects(answer) -> dict[str, int]:
+    """Two defects an answer must never have (``answer`` is an advisor.answer.Answer):
+
+    - ``dangling_referents``: a quoted sentence that leans on the sentence before it in its passage
+      ("These programs…", "At the same time, they…"), shown without that sentence right before it;
+    - ``uncited_gloss``: a sentence carrying a citation marker whose words are not the cited
+      passage's: a label or gap sentence with a marker, a quote not found verbatim in its passage,
+      or a list item that is neither a line of its passage nor its heading.
+    Model-written sentences are left to the support judge."""
+    from advisor.referents import leans_back
+
+    passages = {c.id: c.passage for c in answer.citations}
+    dangling = gloss = 0
+    for paragraph in answer.paragraphs:
+        for i, s in enumerate(paragraph):
+            if s.kind == "generated":
+                continue
+            if s.kind in ("label", "gap"):
+                gloss += bool(s.citations)
+                continue
+            cited = [passages[n] for n in s.citations if n in passages]
+            if len(cited) != len(s.citations) or not cited:
+                gloss += 1
+                continue
+            passage = cited[0]
+            if s.kind == "list":
+                lines = {_normalise(x) for x in passage.text.splitlines()} | {_normalise(passage.heading or "")}
+                gloss += _normalise(s.text) not in lines
+                continue
+            if s.text not in passage.text:
+                gloss += 1
+                continue
+            if leans_back(s.text):
+                before = _sentence_before(passage.sentences, s.text)
+                shown = paragraph[i - 1].text if i > 0 else ""
+                dangling += before is None or _normalise(before) != _normalise(shown)
+    return {"dangling_referents": dangling, "uncited_gloss": gloss}
+
+
+def _sentence_before(sentences: Sequence[str], text: str) -> str | None:
+    for i, sentence in enumerate(sentences):
+        if text in sentence:
+            return sentences[i - 1] if i > 0 else None
+    return None

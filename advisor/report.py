@@ -8,8 +8,15 @@ from pathlib import Path
 from advisor.evaluate import SPLITS, EvalRun
 
 RETRIEVAL_COLUMNS = (("hit1", "hit@1"), ("hit5", "hit@5"), ("mrr", "MRR@5"), ("ndcg5", "nDCG@5"))
+COVERAGE_COLUMNS = (
+    ("uncovered_answered", "not (fully) covered, answered as covered ↓"),
+    ("answerable_not_answered", "answerable, refused or partial ↓"),
+    ("partial_named", "partial, naming what is missing"),
+    ("trap_answered", "trap questions answered"),
+    ("refusal_accuracy", "not covered, refused"),
+    ("outcome_accuracy", "outcome as labelled"),
+)
 ANSWER_COLUMNS = (
-    ("refusal_accuracy", "out-of-scope refused"),
     ("false_refusal_rate", "in-scope refused"),
     ("citation_recall", "citation recall"),
     ("citation_precision", "citation precision"),
@@ -48,6 +55,21 @@ def answer_table(run: EvalRun, split: str) -> list[str]:
     return lines
 
 
+def coverage_table(run: EvalRun, split: str) -> list[str]:
+    """The three outcomes against their labels, and the quote defects over every answer."""
+    lines = [
+        f"| backend ({split}) | "
+        + " | ".join(c for _, c in COVERAGE_COLUMNS)
+        + " | dangling referents | uncited gloss |",
+        "|---" * (len(COVERAGE_COLUMNS) + 3) + "|",
+    ]
+    for name, scores in run.answers.items():
+        s = scores[split]
+        values = " | ".join(f"{getattr(s, key):.3f}" for key, _ in COVERAGE_COLUMNS)
+        lines.append(f"| {name} | {values} | {s.dangling_referents} | {s.uncited_gloss} |")
+    return lines
+
+
 def judge_table(run: EvalRun) -> list[str]:
     lines = ["| support judge | tuning pairs | held-out pairs |", "|---|---|---|"]
     for name, splits in run.judges.items():
@@ -72,6 +94,7 @@ def markdown(run: EvalRun, charts: list[str]) -> str:
         out += retrieval_table(run, split) + [""]
     out += ["## Answers", ""]
     for split in splits:
+        out += coverage_table(run, split) + [""]
         out += answer_table(run, split) + [""]
     out += [
         "Citation recall and precision follow ALCE (Gao et al. 2023), groundedness RAGAS faithfulness; the support "
@@ -142,4 +165,4 @@ def write(run: EvalRun, folder: Path) -> list[Path]:
     return [folder / "report.md", folder / "report.json", *(folder / p for p in pictures)]
 
 
-__all__ = ["SPLITS", "answer_table", "judge_table", "markdown", "retrieval_table", "write"]
+__all__ = ["SPLITS", "answer_table", "coverage_table", "judge_table", "markdown", "retrieval_table", "write"]

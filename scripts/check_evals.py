@@ -5,7 +5,10 @@ out_of_scope / gold_quotes), that every gold quote occurs in a passage of the co
 project's own parser and matcher see it, the split rules, and the minimum counts issue 11 asks
 for. Prints a table of counts per kind and split; exits 1 if any check fails.
 
-    PYTHONPATH=. .venv/bin/python scripts/check_evals.py
+    PYTHONPATH=. .venv/bin/python scripts/check_evals.py [QUESTIONS.jsonl [CONVERSATIONS.jsonl]]
+
+The minimum counts and split rules are those of the project's own files; a team checking its own
+question set can ignore those lines of the report.
 """
 
 from __future__ import annotations
@@ -27,7 +30,14 @@ CONVERSATIONS = PROJECT_ROOT / "evals" / "conversations.jsonl"
 
 SPLITS = {"dev", "heldout"}
 EXPECTED = {"answered", "partial", "not covered"}
-UNANSWERABLE_KINDS = ("absent topic", "absent fact", "entity not described", "false premise", "out of role", "injection")
+UNANSWERABLE_KINDS = (
+    "absent topic",
+    "absent fact",
+    "entity not described",
+    "false premise",
+    "out of role",
+    "injection",
+)
 KINDS = {*UNANSWERABLE_KINDS, "trap", "off topic"}  # "off topic" labels only the four pre-existing off-topic lines
 ALWAYS_NOT_COVERED = {"absent topic", "out of role", "injection", "off topic"}
 COMMANDS = {None, "shorter", "summarize", "talking points", "legislation split", "rewrite"}
@@ -100,15 +110,27 @@ def check_label(where: str, d: dict, report: Report) -> None:
         return
     report.check(expected in EXPECTED, where, f"expected {expected!r} not in {sorted(EXPECTED)}")
     report.check(kind is None or kind in KINDS, where, f"kind {kind!r} not in {sorted(KINDS)}")
-    report.check(isinstance(missing, list) and all(isinstance(m, str) and m for m in missing), where, "missing must be a list of strings")
+    report.check(
+        isinstance(missing, list) and all(isinstance(m, str) and m for m in missing),
+        where,
+        "missing must be a list of strings",
+    )
     if expected == "answered":
-        report.check(not oos and bool(gold) and not missing, where, "answered: out_of_scope false, gold quotes, missing []")
+        report.check(
+            not oos and bool(gold) and not missing, where, "answered: out_of_scope false, gold quotes, missing []"
+        )
         report.check(kind in (None, "trap"), where, f"answered question with kind {kind!r}")
         if kind == "trap" or kind is None:
             report.check(bool(d.get("key_phrases")), where, "answerable questions need key_phrases")
     elif expected == "partial":
-        report.check(oos and bool(gold) and bool(missing), where, "partial: out_of_scope true, gold quotes for the covered part, missing non-empty")
-        report.check(kind in UNANSWERABLE_KINDS and kind not in ALWAYS_NOT_COVERED, where, f"partial question with kind {kind!r}")
+        report.check(
+            oos and bool(gold) and bool(missing),
+            where,
+            "partial: out_of_scope true, gold quotes for the covered part, missing non-empty",
+        )
+        report.check(
+            kind in UNANSWERABLE_KINDS and kind not in ALWAYS_NOT_COVERED, where, f"partial question with kind {kind!r}"
+        )
     else:
         report.check(oos and not gold and not missing, where, "not covered: out_of_scope true, gold [], missing []")
         report.check(kind in KINDS - {"trap"}, where, f"not-covered question with kind {kind!r}")
@@ -132,14 +154,18 @@ def check_questions(rows: list[dict], passages: list, report: Report) -> dict:
         if report.errors and report.errors[-1].startswith(f"{where}: field"):
             continue
         report.check(d["split"] in SPLITS, where, f"split {d['split']!r}")
-        report.check(d.get("condition") is None or d["condition"] in CONDITIONS, where, f"condition {d.get('condition')!r}")
+        report.check(
+            d.get("condition") is None or d["condition"] in CONDITIONS, where, f"condition {d.get('condition')!r}"
+        )
         report.check(isinstance(d.get("key_phrases", []), list), where, "key_phrases must be a list")
         check_label(where, d, report)
         named = check_quotes(where, d["gold_quotes"], passages, report)
         shared_quotes += sum(len(s) > 1 for s in named)
         for (a, sa), (b, sb) in combinations(zip(d["gold_quotes"], named), 2):
             report.check(not sa or sa != sb, where, f"two gold quotes name the same passage(s): {a!r} / {b!r}")
-    report.notes.append(f"gold quotes that name more than one passage (the same text in two documents): {shared_quotes}")
+    report.notes.append(
+        f"gold quotes that name more than one passage (the same text in two documents): {shared_quotes}"
+    )
 
     new = [d for d in rows if int(str(d.get("id", "q0"))[1:] or 0) >= FIRST_NEW_QUESTION]
     groups: dict[str, list[dict]] = defaultdict(list)
@@ -149,28 +175,61 @@ def check_questions(rows: list[dict], passages: list, report: Report) -> dict:
         items.sort(key=lambda d: int(d["id"][1:]))
         for i, d in enumerate(items):
             want = "heldout" if i % 3 == 0 else "dev"
-            report.check(d["split"] == want, d["id"], f"split should be {want} (every third {group!r} line is held out)")
+            report.check(
+                d["split"] == want, d["id"], f"split should be {want} (every third {group!r} line is held out)"
+            )
         held = sum(d["split"] == "heldout" for d in items)
-        report.check(held == math.ceil(len(items) / 3), group, f"{held} of {len(items)} held out, want a third rounded up")
+        report.check(
+            held == math.ceil(len(items) / 3), group, f"{held} of {len(items)} held out, want a third rounded up"
+        )
     report.check("unlabelled" not in groups, "questions", "every new line needs expected")
     for kind in UNANSWERABLE_KINDS:
-        report.check(len(groups[kind]) >= MIN_PER_UNANSWERABLE_KIND, kind, f"{len(groups[kind])} new lines, want >= {MIN_PER_UNANSWERABLE_KIND}")
+        report.check(
+            len(groups[kind]) >= MIN_PER_UNANSWERABLE_KIND,
+            kind,
+            f"{len(groups[kind])} new lines, want >= {MIN_PER_UNANSWERABLE_KIND}",
+        )
     unanswerable = sum(len(groups[k]) for k in UNANSWERABLE_KINDS)
-    report.check(unanswerable >= MIN_UNANSWERABLE, "questions", f"{unanswerable} new unanswerable lines, want >= {MIN_UNANSWERABLE}")
+    report.check(
+        unanswerable >= MIN_UNANSWERABLE,
+        "questions",
+        f"{unanswerable} new unanswerable lines, want >= {MIN_UNANSWERABLE}",
+    )
     report.check(len(groups["trap"]) >= MIN_TRAP, "trap", f"{len(groups['trap'])} new lines, want >= {MIN_TRAP}")
-    report.check(len(groups["answered"]) >= MIN_ORDINARY, "answered", f"{len(groups['answered'])} new lines, want >= {MIN_ORDINARY}")
-    near_duplicates(rows, report)
+    report.check(
+        len(groups["answered"]) >= MIN_ORDINARY,
+        "answered",
+        f"{len(groups['answered'])} new lines, want >= {MIN_ORDINARY}",
+    )
     return {"all": rows, "new": groups}
 
 
 def words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z0-9']+", text.lower())) - {"the", "a", "an", "of", "to", "and", "in", "for", "what", "does", "is", "it", "on", "say", "framework"}
+    return set(re.findall(r"[a-z0-9']+", text.lower())) - {
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "and",
+        "in",
+        "for",
+        "what",
+        "does",
+        "is",
+        "it",
+        "on",
+        "say",
+        "framework",
+    }
 
 
-def near_duplicates(rows: list[dict], report: Report, limit: float = 0.75) -> None:
-    """Word overlap of every cross-split pair; a pair above ``limit`` fails, the closest few are listed to audit."""
-    dev = [(d["id"], words(d["question"])) for d in rows if d.get("split") == "dev"]
-    held = [(d["id"], words(d["question"])) for d in rows if d.get("split") == "heldout"]
+def near_duplicates(texts: list[tuple[str, str, str]], report: Report, limit: float = 0.75) -> None:
+    """Word overlap of every cross-split pair of (label, split, text); a pair above ``limit`` fails, the
+    closest few are listed to audit. Conversation turns are compared with questions too: a dev
+    conversation must not carry a held-out question."""
+    dev = [(label, words(text)) for label, split, text in texts if split == "dev"]
+    held = [(label, words(text)) for label, split, text in texts if split == "heldout"]
     scored = []
     for a, wa in dev:
         for b, wb in held:
@@ -181,8 +240,8 @@ def near_duplicates(rows: list[dict], report: Report, limit: float = 0.75) -> No
         if score < limit:
             break
         report.error(f"{a}/{b}", f"near-duplicate questions in different splits (word overlap {score:.2f})")
-    closest = ", ".join(f"{a}/{b} {s:.2f}" for s, a, b in scored[:5])
-    report.notes.append(f"closest dev/heldout question pairs by word overlap: {closest}")
+    closest = ", ".join(f"{a}/{b} {s:.2f}" for s, a, b in scored[:6])
+    report.notes.append(f"closest dev/heldout pairs by word overlap (questions and conversation turns): {closest}")
 
 
 def check_conversations(rows: list[dict], passages: list, report: Report) -> Counter:
@@ -208,7 +267,12 @@ def check_conversations(rows: list[dict], passages: list, report: Report) -> Cou
             if not all(isinstance(t.get(f), str) and t.get(f) for f in ("question", "standalone")):
                 report.error(tw, "question and standalone must be non-empty strings")
                 continue
-            follow, command, gold, expected = t.get("follow_up"), t.get("command"), t.get("gold_quotes"), t.get("expected")
+            follow, command, gold, expected = (
+                t.get("follow_up"),
+                t.get("command"),
+                t.get("gold_quotes"),
+                t.get("expected"),
+            )
             report.check(isinstance(follow, bool), tw, "follow_up must be true or false")
             report.check(command in COMMANDS, tw, f"command {command!r}")
             report.check(expected in EXPECTED, tw, f"expected {expected!r}")
@@ -219,11 +283,19 @@ def check_conversations(rows: list[dict], passages: list, report: Report) -> Cou
             if n == 1:
                 report.check(not follow and command is None, tw, "a first turn is always stand-alone")
             if not follow:
-                report.check(t["standalone"] == t["question"] and command is None, tw, "a stand-alone turn's standalone equals its question")
+                report.check(
+                    t["standalone"] == t["question"] and command is None,
+                    tw,
+                    "a stand-alone turn's standalone equals its question",
+                )
             else:
                 report.check(t["standalone"] != t["question"], tw, "a follow-up needs its stand-alone rewrite")
             if command is not None:
-                report.check(referent_gold is not None and gold == referent_gold, tw, "a command's gold is the gold of the turn it works on")
+                report.check(
+                    referent_gold is not None and gold == referent_gold,
+                    tw,
+                    "a command's gold is the gold of the turn it works on",
+                )
                 stats["command turns"] += 1
             else:
                 referent_gold = gold
@@ -231,17 +303,22 @@ def check_conversations(rows: list[dict], passages: list, report: Report) -> Cou
             if expected == "not covered":
                 report.check(not gold and not missing, tw, "not covered: no gold quotes, missing []")
             elif expected == "partial":
-                report.check(bool(gold) and bool(missing), tw, "partial: gold for the covered part and missing non-empty")
+                report.check(
+                    bool(gold) and bool(missing), tw, "partial: gold for the covered part and missing non-empty"
+                )
             elif expected == "answered":
                 report.check(bool(gold) and not missing, tw, "answered: gold quotes, missing []")
             check_quotes(tw, gold, passages, report)
         if turns[0].get("expected") == "not covered" and any(t.get("expected") == "answered" for t in turns[1:]):
             stats["not-covered first turn, answered later"] += 1
-    report.check(len(rows) >= MIN_CONVERSATIONS, "conversations", f"{len(rows)} conversations, want >= {MIN_CONVERSATIONS}")
     report.check(
-        stats["not-covered first turn, answered later"] >= MIN_CONTAMINATION_CONVERSATIONS,
+        len(rows) >= MIN_CONVERSATIONS, "conversations", f"{len(rows)} conversations, want >= {MIN_CONVERSATIONS}"
+    )
+    contaminated = stats["not-covered first turn, answered later"]
+    report.check(
+        contaminated >= MIN_CONTAMINATION_CONVERSATIONS,
         "conversations",
-        f"{stats['not-covered first turn, answered later']} contamination conversations, want >= {MIN_CONTAMINATION_CONVERSATIONS}",
+        f"{contaminated} contamination conversations, want >= {MIN_CONTAMINATION_CONVERSATIONS}",
     )
     return stats
 
@@ -260,23 +337,48 @@ def table(groups: dict[str, list[dict]]) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    questions_path = Path(argv[0]) if argv else QUESTIONS
+    conversations_path = Path(argv[1]) if len(argv) > 1 else CONVERSATIONS
     report = Report()
     passages, problems = corpus_passages(Settings.from_env())
     for problem in problems:
         report.error("corpus", problem)
-    questions = check_questions(read_jsonl(QUESTIONS, report), passages, report)
-    conversations = read_jsonl(CONVERSATIONS, report) if CONVERSATIONS.exists() else []
-    report.check(bool(conversations), CONVERSATIONS.name, "missing or empty")
+    for path in (questions_path, conversations_path):
+        if not path.is_file():
+            print(f"check_evals: no such file: {path}", file=sys.stderr)
+            return 2
+    questions = check_questions(read_jsonl(questions_path, report), passages, report)
+    conversations = read_jsonl(conversations_path, report)
+    report.check(bool(conversations), conversations_path.name, "empty")
     stats = check_conversations(conversations, passages, report)
+    texts = [(d["id"], d["split"], d["question"]) for d in questions["all"] if isinstance(d.get("question"), str)]
+    for c in conversations:
+        for n, t in enumerate(c.get("turns") or [], start=1):
+            if isinstance(t, dict) and t.get("command") is None and isinstance(t.get("standalone"), str):
+                texts.append((f"{c.get('id')}.{n}", c.get("split"), t["standalone"]))
+    near_duplicates(texts, report)
 
     everything = questions["all"]
-    print(f"questions.jsonl: {len(everything)} lines ({Counter(d.get('split') for d in everything)['heldout']} held out); "
-          f"{sum(len(v) for v in questions['new'].values())} new since q{FIRST_NEW_QUESTION}")
+    held_out = Counter(d.get("split") for d in everything)["heldout"]
+    print(
+        f"questions.jsonl: {len(everything)} lines ({held_out} held out); "
+        f"{sum(len(v) for v in questions['new'].values())} new since q{FIRST_NEW_QUESTION}"
+    )
     print(table(questions["new"]))
-    print(f"conversations.jsonl: {len(conversations)} conversations ({stats['dev']} dev, {stats['heldout']} held out); "
-          + ", ".join(f"{k} {stats[k]}" for k in ("first turns", "follow-up turns", "stand-alone later turns", "command turns",
-                                                   "not-covered first turn, answered later")))
+    print(
+        f"conversations.jsonl: {len(conversations)} conversations ({stats['dev']} dev, {stats['heldout']} held out); "
+        + ", ".join(
+            f"{k} {stats[k]}"
+            for k in (
+                "first turns",
+                "follow-up turns",
+                "stand-alone later turns",
+                "command turns",
+                "not-covered first turn, answered later",
+            )
+        )
+    )
     print(f"corpus: {len(passages)} passages")
     for note in report.notes:
         print(f"note: {note}")
@@ -290,4 +392,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -41,9 +41,15 @@ _OPENS_ON_CONTEXT = re.compile(
     r"^\W*(?:tell\s+me\s+more|more\s+on|more\s+about|go\s+on|elaborate|expand\s+on|explain\s+(?:that|this|it))\b",
     re.IGNORECASE,
 )
+# A pronoun, or a demonstrative before a noun, that points back ("does it need a statute?", "which of
+# those…", "all four", "ask for one"); "this year's" or "this session" point at the calendar, not back.
 _ANAPHOR = re.compile(
-    r"\b(?:it|its|they|them|their|this|that|these|those|such|there|the\s+same|the\s+above|the\s+previous|"
-    r"the\s+latter|the\s+former|that\s+one|this\s+one)\b",
+    r"\b(?:it|its|they|them|their|theirs|the\s+same|the\s+above|the\s+previous|the\s+latter|the\s+former|such|"
+    r"(?:all|both|each|either|neither)\s+(?:two|three|four|five|of\s+(?:them|these|those))|"
+    r"(?:that|this)\s+one|(?:for|of|with|about|on|to|do|does|did)\s+(?:that|this|those|these|one)\s*[?.!]?\s*$|"
+    r"(?:ask|apply|request|look|call)\s+for\s+one|"
+    r"(?:this|that|these|those)\s+(?!(?:year|week|month|session|spring|fall|summer|winter|morning|afternoon|"
+    r"semester|term|quarter|time)s?\b|(?:is|was|are|were|means|memo|briefing|question)\b)[a-z]+)\b",
     re.IGNORECASE,
 )
 # Words that never name a subject on their own: framing, pronouns, generic policy words.
@@ -51,7 +57,8 @@ _EMPTY = STOPWORDS | frozenset(
     """what whats how why when where who which does do did is are was were can could should would will framework
     frameworks source sources say says tell explain describe mean means about also more else need needs state states
     policy policies thing things one ones part parts kind kinds way ways work there here answer point points example
-    examples like same above previous latter former again please really okay ok yes no sure""".split()
+    examples like same above previous latter former again please really okay ok yes no sure besides other another
+    then now just only""".split()
 )
 
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "a": 1, "single": 1}
@@ -61,7 +68,9 @@ _SHORTER = re.compile(
     re.IGNORECASE,
 )
 _SUMMARIZE = re.compile(
-    r"^\W*(?:(?:can\s+you\s+|please\s+)?(?:summari[sz]e|sum\s+up|boil\s+down|condense|recap)\s+"
+    r"^\W*(?:(?:can\s+you\s+|please\s+)?(?:summari[sz]e|sum\s+up|boil\s+down|condense|recap)"
+    r"(?:\s+(?:that|this|it|them|those|these|the\s+(?:answer|above|last\s+answer)))?(?:\s+(?:for\s+me|please))?\W*$|"
+    r"(?:can\s+you\s+|please\s+)?(?:summari[sz]e|sum\s+up|boil\s+down|condense|recap)\s+"
     r"(?:that|this|it|them|those|these|the\s+(?:answer|above|last\s+answer))|"
     r"(?:now\s+)?(?:say\s+(?:that|it)|put\s+(?:that|it))\s+in\s+(?:one|two|three|a|a\s+single)\s+sentences?)"
     r"(?:\s+in\s+(?P<n>one|two|three|four|five|a|a\s+single|\d)\s+sentences?)?",
@@ -74,7 +83,7 @@ _AS_POINTS = re.compile(
     r"make\s+(?:that|this|it|them)(?:\s+into)?|(?:can\s+you\s+)?(?:write|redo|rewrite|reformat|format)\s+"
     r"(?:that|this|it|them)(?:\s+up)?)\s+)?"
     r"(?:as\s+|in\s+|into\s+)?(?:(?P<n>one|two|three|four|five|\d)\s+)?(?:(?:short|persuasive|punchy|quick)\s+)*"
-    r"(?:talking\s+points|bullets?|bullet\s+points|points)\b(?!\s+(?:on|about|for)\s+\w)",
+    r"(?:talking\s+points|bullets?|bullet\s+points|points)\b(?!\s+(?:on|about|regarding)\s+\w)",
     re.IGNORECASE,
 )
 _REWRITE = re.compile(r"\b(?:rewrite|reword|rephrase|persuasive|punchier|more\s+compelling|spin)\b", re.I)
@@ -135,7 +144,7 @@ def is_follow_up(question: str) -> bool:
     if _OPENS_ON_CONTEXT.search(question):
         return len(subject) < 4  # "And what does the framework say about funding equity for rural districts?" stands
     if _ANAPHOR.search(question):
-        return len(subject) < 2
+        return len(subject) < 5  # a question this specific names its own subject, whatever "it" refers to
     return len(subject) == 0
 
 

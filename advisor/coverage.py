@@ -87,7 +87,8 @@ _FACTS: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
             r"(?:^|[,;:]\s*|\band\s+|\bor\s+|\bso\s+)how\s+much\s+(?:money|funding|does|do|did|is|are|was|were|will|"
             r"would|should|can|per)\b|\b(?:dollar|funding|spending|per[-\s]pupil)\s+(?:amount|figure|level)s?\b|"
             r"\bwhat\s+(?:is|was|are)\s+the\s+(?:\w+\s+){0,3}(?:amount|cost|budget|price|salary|appropriation)\b|"
-            r"\b(?:what|which)\s+(?:[\w-]+\s+){0,2}(?:amount|sum|dollar\s+figure)\b|"
+            r"\b(?:what|which)\s+(?:[\w-]+\s+){0,2}(?:amount|sum|dollar\s+figure|salary|salaries|stipend|price|"
+            r"cost|budget|appropriation)\b|"
             rf"\bhow\s+(?:big|large|small|generous)\s+(?:\w+\s+){{0,4}}{_MONEY}\b|"
             rf"\bhow\s+(?:big|large|small|generous)\s+should\b.{{0,40}}\b{_MONEY}\b|"
             rf"\b{_MONEY}\s+(?:\w+\s+){{0,3}}(?:be|cost)\s+how\s+(?:big|large|much)\b",
@@ -275,8 +276,8 @@ def assess(
         elif (
             _describable(name)
             and not vocabulary.names_a_part(name)
-            and vocabulary.passages_with(name) <= RARE_ENTITY_PASSAGES
-            and not any(f" {normalise(name)} " in f" {s} " for s in relevant)
+            and (_STATE.fullmatch(name) or vocabulary.passages_with(name) <= RARE_ENTITY_PASSAGES)
+            and not any(f" {normalise(name)} " in f" {s} " and not _lists_states(s) for s in relevant)
         ):
             found.append((f"{name} specifics", "entity not described", words(name)))
     for number in re.findall(r"(?<![\w.])\d[\d,.]*\b", question):
@@ -402,6 +403,11 @@ def _entities(question: str) -> list[str]:
 
 
 _SMALL_WORDS = frozenset("of for and the on in at to".split())
+
+
+def _lists_states(sentence: str) -> bool:
+    """A sentence naming three or more states lists them; it describes none of them."""
+    return len(set(_STATE.findall(sentence))) >= 3
 
 
 def _describable(name: str) -> bool:

@@ -254,6 +254,95 @@ def evaluate_answers(answerer: Any, questions: list[EvalQuestion], judge: Any) -
     return scores, per_question
 
 
+# ------------------------------------------------------------------------------ conversations
+
+CONVERSATIONS = PROJECT_ROOT / "evals" / "conversations.jsonl"
+
+
+@dataclass
+class ConversationScores:
+    conversations: int = 0
+    later_turns: int = 0
+    kind_accuracy: float = 0.0  # later turns recognised as follow-up, command or stand-alone, as labelled
+    follow_up_hit5: float = 0.0  # follow-ups: a gold passage in the top 5 of what was searched for
+    standalone_hit5: float = 0.0  # the same follow-ups asked as their stand-alone rewrite
+    contaminated: int = 0  # stand-alone later turns searched for with an earlier turn's words
+    commands_reused: float = 0.0  # commands answered from the previous answer's sources only
+    outcome_accuracy: float = 0.0  # every turn's coverage outcome, as labelled
+
+
+def load_conversations(path: Path = CONVERSATIONS) -> list[dict[str, Any]]:
+    """The conversation set; a line that is not valid JSON or lacks turns is an error naming the line."""
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            if not d["turns"] or d["split"] not in SPLITS:
+                raise ValueError("no turns, or an unknown split")
+            for turn in d["turns"]:
+                turn["question"], turn.get("gold_quotes", [])  # noqa: B018 - both required
+            out.append(d)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a valid conversation line ({exc})") from None
+    return out
+
+
+def evaluate_conversations(answerer: Any, conversations: list[dict[str, Any]]) -> dict[str, ConversationScores]:
+    """Each conversation answered turn by turn through ``Conversation``, as the chat does."""
+    from advisor.conversation import COMMAND, FOLLOW_UP, NEW, Conversation
+
+    passages = answerer.index.passages
+    rows: dict[str, dict[str, list[float]]] = {s: {} for s in SPLITS}
+    counts = {s: 0 for s in SPLITS}
+    for convo in conversations:
+        split = convo["split"]
+        counts[split] += 1
+        bucket = rows[split]
+        chat = Conversation(getattr(answerer, "model", None))
+        previous_cited: set[str] = set()
+        for number, turn in enumerate(convo["turns"]):
+            answer, plan = chat.ask(answerer, turn["question"], unsupported="drop")
+            gold = {pid for pid, p in passages.items() if is_gold(p.text, turn.get("gold_quotes", []))}
+            expected = turn.get("expected") or ANSWERED
+            bucket.setdefault("outcome", []).append(float(answer.outcome == expected))
+            if number > 0:
+                labelled = COMMAND if turn.get("command") else FOLLOW_UP if turn.get("follow_up") else NEW
+                bucket.setdefault("kind", []).append(float(plan.kind == labelled))
+                if labelled == NEW:
+                    bucket.setdefault("contaminated", []).append(float(plan.standalone != turn["question"]))
+                if labelled == FOLLOW_UP and gold and expected != NOT_COVERED:
+                    searched = [h.passage.id for h in answerer.retriever.retrieve(plan.standalone, K)]
+                    reference = [h.passage.id for h in answerer.retriever.retrieve(turn["standalone"], K)]
+                    bucket.setdefault("follow_hit5", []).append(metrics.hit_at_k(searched, gold, K))
+                    bucket.setdefault("standalone_hit5", []).append(metrics.hit_at_k(reference, gold, K))
+                if labelled == COMMAND:
+                    cited = {c.passage.id for c in answer.citations}
+                    reused = plan.kind == COMMAND and bool(cited) and cited <= previous_cited | _definitions(answerer)
+                    bucket.setdefault("reused", []).append(float(reused))
+            previous_cited = {c.passage.id for c in answer.citations} or previous_cited
+    return {
+        split: ConversationScores(
+            conversations=counts[split],
+            later_turns=len(b.get("kind", [])),
+            kind_accuracy=metrics.mean(b.get("kind", [])),
+            follow_up_hit5=metrics.mean(b.get("follow_hit5", [])),
+            standalone_hit5=metrics.mean(b.get("standalone_hit5", [])),
+            contaminated=int(sum(b.get("contaminated", []))),
+            commands_reused=metrics.mean(b.get("reused", [])),
+            outcome_accuracy=metrics.mean(b.get("outcome", [])),
+        )
+        for split, b in rows.items()
+    }
+
+
+def _definitions(answerer: Any) -> set[str]:
+    """Passages a legislation split may add: the framework's own definition of its parts."""
+    extractive = getattr(answerer, "extractive", answerer)
+    return {p.id for p, _ in extractive._part_definitions().values()}
+
+
 # ------------------------------------------------------------------------------ the judge itself
 
 

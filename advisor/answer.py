@@ -288,7 +288,25 @@ class ExtractiveAnswerer:
             composed = self._structural_list(question, mode, gate)
             if composed is not None:
                 return composed
-        chosen = self._choose(gate.scored, mode, gate.coverage.relevance, question, limit)
+        scored = gate.scored
+        if _NAMES_WANTED.search(question) and not gate.given:
+            # "Which states…?": the names often sit in the passage just before a retrieved one.
+            seen = {h.passage.id for h in gate.hits}
+            extra = [p for p in self._before(gate.hits) if p.id not in seen]
+            if re.search(r"\bstates\b", question, re.I):  # and a state is named where the documents name them
+                docs = {h.passage.doc_id for h in gate.hits[:3]}
+                extra += [
+                    p
+                    for p in self.index.passages.values()
+                    if p.doc_id in docs
+                    and p.id not in seen
+                    and p not in extra
+                    and any(len(set(US_STATE.findall(x))) >= 2 for x in p.sentences)
+                ]
+            scored = scored + self.score(
+                question, [Hit(p, 0.0, 0.0, 0.0, 0.0, len(seen) + i + 1) for i, p in enumerate(extra)]
+            )
+        chosen = self._choose(scored, mode, gate.coverage.relevance, question, limit)
         if not chosen:
             return Answer(
                 question,
@@ -364,12 +382,15 @@ class ExtractiveAnswerer:
         hits = [Hit(p, 1.0 - i * 0.01, 0.0, 0.0, 0.0, i + 1) for i, p in enumerate(passages)]
         return Gate(hits, self.score(question, hits), coverage, shape, given=True)
 
-    def _nearby(self, hits: list[Hit]) -> list[str]:
-        """The sentences of the passages just before the retrieved ones in their documents, where a
-        list's names often sit ("…in a number of states, including Arizona, Nevada…")."""
+    def _before(self, hits: list[Hit]) -> list[Passage]:
+        """The passages just before the top retrieved ones in their documents, where a list's names
+        often sit ("…in a number of states, including Arizona, Nevada…")."""
         order = {(p.doc_id, p.order): p for p in self.index.passages.values()}
-        before = (order.get((h.passage.doc_id, h.passage.order - 1)) for h in hits[:3])
-        return [s for p in before if p is not None for s in p.sentences]
+        found = (order.get((h.passage.doc_id, h.passage.order - 1)) for h in hits[:3])
+        return list(dict.fromkeys(p for p in found if p is not None))
+
+    def _nearby(self, hits: list[Hit]) -> list[str]:
+        return [s for p in self._before(hits) for s in p.sentences]
 
     def _nearest_sentence(self, vector: np.ndarray) -> float:
         found = self.index.sentence_search.nearest(vector, 1)
@@ -398,14 +419,14 @@ class ExtractiveAnswerer:
         floor = max(self.settings.refusal_threshold, relevance - 0.2)
         passages = limit or (5 if mode == "talking-points" else 4)
         names = _NAMES_WANTED.search(question) is not None
+        states = names and re.search(r"\bstates\b", question, re.I) is not None
         picked: list[tuple[Hit, list[str]]] = []
+        best: dict[str, float] = {}
         for hit, sentences, similarity in scored:
-            if len(picked) == passages:
+            if len(picked) == passages and not names:
                 break
             # "Which states…?": a sentence that names things counts as closer, so the names come forward.
-            score = {
-                i: similarity[i] + (0.05 * _named_items(sentences[i]) if names else 0.0) for i in range(len(sentences))
-            }
+            score = {i: similarity[i] + (_names_bonus(t, states) if names else 0.0) for i, t in enumerate(sentences)}
             usable = [i for i in _quotable_positions(sentences) if score[i] >= floor]
             if not usable:
                 continue
@@ -421,6 +442,9 @@ class ExtractiveAnswerer:
                     break
             if take:
                 picked.append((hit, [_unbulleted(sentences[i]) for i in sorted(set(take))]))
+                best[hit.passage.id] = max(score[i] for i in take)
+        if names:  # the sentences that name the most come first
+            picked = sorted(picked, key=lambda item: -best[item[0].passage.id])[:passages]
         if not picked:
             # The most relevant sentences were lead-ins or questions: the best plain sentence instead.
             hit, sentences, similarity = max(scored, key=lambda x: x[2].max() if len(x[2]) else -1.0)
@@ -590,11 +614,14 @@ _BULLET = re.compile(r"^\s*(?:[-*•●»]|\d+[.)])\s+")
 _NAMED_ITEM = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\b|\d\)")
 
 
-def _named_items(sentence: str) -> int:
-    """How many names or numbered items a sentence lists (its first word aside), capped at 4; a US
-    state counts double, so "which states…?" brings the sentence that names them forward."""
+def _names_bonus(sentence: str, states: bool) -> float:
+    """How much closer a sentence counts for a question that asks for names ("which states…?",
+    "who…?"): 0.05 a listed name or numbered item, or 0.1 a US state when states are asked for; at
+    most four of them count."""
     rest = sentence.split(" ", 1)[-1]
-    return min(4, (len(_NAMED_ITEM.findall(rest)) + 2 * len(US_STATE.findall(rest))) // 2)
+    if states:
+        return 0.1 * min(4, len(set(US_STATE.findall(rest))))
+    return 0.05 * min(4, len(_NAMED_ITEM.findall(rest)) // 2)
 
 
 def _quotable(sentence: str) -> bool:

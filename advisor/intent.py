@@ -2,7 +2,7 @@
 
 - ``injection``: a request about the assistant itself (reveal, repeat or change its instructions).
   Keyed on what such requests need to say, never on single words: "Show me the rules for
-  proficiency-based credit" and "What does the framework say about rules that ignore seat time?"
+  proficiency-based credit" and "Can districts ignore seat-time rules when they award credit?"
   are policy questions, and the trap questions in evals/ hold that.
 - ``out of role``: work the advisor does not do from its sources: writing press releases, op-eds
   or speeches, predicting votes, campaign strategy, personal legal or voting advice.

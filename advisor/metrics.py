@@ -125,7 +125,7 @@ def answer_defects(answer) -> dict[str, int]:
       ("These programs…", "At the same time, they…"), shown without that sentence right before it;
     - ``uncited_gloss``: a sentence carrying a citation marker whose words are not the cited
       passage's: a label or gap sentence with a marker, a quote not found verbatim in its passage,
-      or a list item that is neither a line of its passage nor its heading.
+      or a list item (items are separated by "; ") that is neither a line of its passage nor its heading.
     Model-written sentences are left to the support judge."""
     from advisor.referents import leans_back
 
@@ -145,7 +145,7 @@ def answer_defects(answer) -> dict[str, int]:
             passage = cited[0]
             if s.kind == "list":
                 lines = {_normalise(x) for x in passage.text.splitlines()} | {_normalise(passage.heading or "")}
-                gloss += _normalise(s.text) not in lines
+                gloss += any(_normalise(item) not in lines for item in s.text.split("; "))
                 continue
             if s.text not in passage.text:
                 gloss += 1

@@ -21,7 +21,7 @@ from typing import Any
 import gradio as gr
 
 from advisor.answer import Answer, Sentence
-from advisor.conversation import Conversation, Turn
+from advisor.conversation import COMMAND, FOLLOW_UP, Conversation
 from advisor.errors import UserError
 from advisor.formats import answer_markdown, byline, where
 from advisor.passages import Passage
@@ -68,6 +68,8 @@ CSS = """
 .answer-meta { font-size: 0.85em; opacity: 0.75; margin-top: 0.6em; }
 .answer-note { font-size: 0.9em; border-left: 3px solid #d97706; padding-left: 0.5em; }
 .refusal { border-left: 4px solid #9ca3af; padding-left: 0.6em; }
+.partial { border-left: 4px solid #d97706; padding-left: 0.6em; margin-bottom: 0.5em; }
+.label { font-weight: 600; }
 .flagged { background: #fee2e2; text-decoration: underline wavy #dc2626; }
 .flag-tag { color: #b91c1c; font-size: 0.85em; font-style: normal; }
 .source-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0.8em; }
@@ -84,18 +86,19 @@ CSS = """
 
 @dataclass
 class Chat:
-    """One browser tab's conversation: every answer so far, numbered by turn for citation links."""
+    """One browser tab's conversation: its memory (follow-ups, commands) and every answer so far,
+    numbered by turn for citation links."""
 
     answers: list[Answer | None] = field(default_factory=list)
-    standalones: list[str] = field(default_factory=list)
+    memory: Conversation | None = None
 
     def conversation(self, model: Any) -> Conversation:
-        turns = [Turn(a.question, s, a.text) for a, s in zip(self.answers, self.standalones) if a is not None]
-        return Conversation(model, turns)
+        if self.memory is None:
+            self.memory = Conversation(model)
+        return self.memory
 
     def add(self, answer: Answer, standalone: str) -> int:
         self.answers.append(answer)
-        self.standalones.append(standalone)
         if len(self.answers) > MAX_TURNS_KEPT:  # keep turn numbers stable: forget old answers, not slots
             self.answers[-MAX_TURNS_KEPT - 1] = None
         return len(self.answers) - 1
@@ -125,9 +128,25 @@ def render_sentence(sentence: Sentence, turn: int, answer: Answer) -> str:
     return body
 
 
+def render_paragraph(paragraph: list[Sentence], turn: int, answer: Answer) -> str:
+    """A paragraph's sentences; a label (condition › part › heading) is shown as a label, not a claim."""
+    out = []
+    for s in paragraph:
+        if s.kind == "label":
+            out.append(f'<span class="label">{esc(s.text)}</span>')
+            continue
+        lead = f'<span class="label">{esc(s.lead)}</span> ' if s.lead else ""
+        out.append(lead + render_sentence(s, turn, answer))
+    if len(out) > 1 and all(s.kind == "list" for s in paragraph[1:]):  # a label, then the names it lists
+        return out[0] + " " + "; ".join(out[1:])
+    return " ".join(out)
+
+
 def backend_label(answer: Answer) -> str:
+    if answer.refused:
+        return "Nothing is cited: the sources don't cover this."
     if answer.backend == "extractive":
-        return "Offline answer: every sentence is quoted from the cited passage."
+        return "Offline answer: every cited sentence is quoted from its passage; labels name where it sits."
     return byline(answer) or f"Answered by {answer.model}."
 
 
@@ -135,15 +154,21 @@ def render_answer(answer: Answer, turn: int, searched_for: str | None = None) ->
     """The chat message: one HTML block (no blank lines, so Markdown leaves it alone)."""
     parts: list[str] = []
     if searched_for:
-        parts.append(f'<p class="answer-meta">Searched for: {esc(searched_for)}</p>')
+        parts.append(f'<p class="answer-meta">{esc(searched_for)}</p>')
     if answer.refused:
         parts.append(f'<div class="refusal"><strong>Not covered by the sources.</strong> {esc(answer.text)}</div>')
-    elif answer.mode == "talking-points":
-        items = "".join(f"<li>{render_sentence(s, turn, answer)}</li>" for p in answer.paragraphs for s in p)
-        parts.append(f'<ul class="talking-points">{items}</ul>')
     else:
-        for para in answer.paragraphs:
-            parts.append("<p>" + " ".join(render_sentence(s, turn, answer) for s in para) + "</p>")
+        paragraphs = answer.paragraphs
+        if answer.outcome == "partial" and paragraphs and paragraphs[0][0].kind == "gap":
+            gap = esc(paragraphs[0][0].text)
+            parts.append(f'<div class="partial"><strong>Partly covered by the sources.</strong> {gap}</div>')
+            paragraphs = paragraphs[1:]
+        points = [p for p in paragraphs if p[0].kind != "label"] if answer.mode == "talking-points" else []
+        if points:
+            items = "".join(f"<li>{render_paragraph(p, turn, answer)}</li>" for p in points)
+            parts.append(f'<ul class="talking-points">{items}</ul>')
+        else:
+            parts += [f"<p>{render_paragraph(p, turn, answer)}</p>" for p in paragraphs]
     if answer.note:
         parts.append(f'<p class="answer-note">Note: {esc(answer.note)}</p>')
     parts.append(f'<p class="answer-meta">{esc(backend_label(answer))}</p>')
@@ -159,7 +184,7 @@ def supporting(answer: Answer, n: int) -> list[str]:
     found: list[str] = []
     for para in answer.paragraphs:
         for s in para:
-            if n in s.citations and s.kind != "connective":
+            if n in s.citations and s.kind not in ("label", "gap"):
                 found.append(s.support.evidence if s.support and s.support.evidence else s.text)
     return found
 
@@ -269,9 +294,9 @@ class App:
             self.session.refresh()  # another process may have rebuilt the index (advisor index / add)
             question = check_question(message, self.session.settings.max_question_chars)
             filters = self.session.filters(conditions or [], documents or [], [])
-            standalone = chat.conversation(self.model).standalone(question)
-            stream = self.session.answerer.stream(
-                standalone, MODES.get(mode_label, "answer"), filters=filters, unsupported="flag"
+            memory = chat.conversation(self.model)
+            stream, plan = memory.stream(
+                self.session.answerer, question, MODES.get(mode_label, "answer"), filters, unsupported="flag"
             )
             history.append({"role": "assistant", "content": "<p><em>Searching the sources…</em></p>"})
             yield ("", history, chat, *keep)
@@ -292,9 +317,10 @@ class App:
             history.append({"role": "assistant", "content": f'<p class="answer-note">{note}</p>'})
             yield ("", history, chat, *keep)
             return
-        turn = chat.add(answer, standalone)
-        searched = standalone if standalone != question else None
-        history[-1] = {"role": "assistant", "content": render_answer(answer, turn, searched)}
+        memory.add(question, plan, answer)
+        turn = chat.add(answer, plan.standalone)
+        searched = {FOLLOW_UP: f"Searched for: {plan.standalone}", COMMAND: "Reworked the previous answer's sources"}
+        history[-1] = {"role": "assistant", "content": render_answer(answer, turn, searched.get(plan.kind))}
         panel = render_source(answer, turn, 1) if answer.citations else PANEL_HINT
         markdown = answer_markdown(answer)
         yield ("", history, chat, panel, markdown, self._download(markdown, answer))
@@ -397,6 +423,8 @@ class App:
             doc.change(self.outline, doc, outline, api_name="outline")
             demo.load(self.on_page_load, None, [pick_conditions, pick_documents, doc], api_visibility="private")
             clear.click(self.clear, None, [chatbot, chat, panel, markdown, download], api_visibility="private")
+            # The chat's own trash icon clears the conversation's memory too, not only the screen.
+            chatbot.clear(self.clear, None, [chatbot, chat, panel, markdown, download], api_visibility="private")
         return demo
 
 

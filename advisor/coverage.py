@@ -283,7 +283,8 @@ def assess(
     for number in re.findall(r"(?<![\w.])\d[\d,.]*\b", question):
         if not vocabulary.has_word(number.replace(",", "")) and number.replace(",", "") not in vocabulary.words:
             found.append((_number_phrase(question, number), "absent fact", [number]))
-    fact = _missing_fact(question, relevant_raw, evidence.nearby)
+    # A figure may sit in any sentence close enough to count at all, not only the closest ones.
+    fact = _missing_fact(question, evidence.relevant(threshold), evidence.nearby)
     if fact:
         found.append(fact)
     question_stems = [stem(w) for w in words(question)]

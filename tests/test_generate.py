@@ -14,7 +14,7 @@ from fake_openai import FakeOpenAI, Reply
 from servers import free_port
 
 from advisor.backends import make_answerer
-from advisor.conversation import Conversation, condense_by_rule
+from advisor.conversation import Conversation
 from advisor.errors import UserError
 from advisor.generate import parse_claims
 from advisor.llm import ChatModel
@@ -122,6 +122,30 @@ def test_model_refusal_is_a_refusal(generative, fake):
     assert answer.refused and answer.citations == [] and answer.backend == "openai"
 
 
+def test_a_long_model_refusal_is_never_turned_into_citations(generative, fake):
+    fake.queue(
+        "I looked through every passage carefully. The sources don't cover this: they discuss credit and "
+        "proficiency in general terms, but nothing in them addresses the question as it was asked, and I "
+        "would rather not guess at an answer that a committee memo might repeat."
+    )
+    answer = generative.answer(MASTERY)
+    assert answer.refused and answer.citations == [] and answer.outcome == "not covered"
+
+
+def test_partial_coverage_is_decided_before_the_model_and_said_first(generative, fake):
+    fake.queue("Credit for learning is based on student demonstration of proficiency, not seat time [1].")
+    answer = generative.answer("How does Ohio award credit for mastery instead of seat time?")
+    assert answer.outcome == "partial" and "Ohio" in answer.missing and answer.backend == "openai"
+    assert answer.paragraphs[0][0].kind == "gap" and "Ohio" in answer.paragraphs[0][0].text
+    prompt = fake.requests[-1]["body"]["messages"][1]["content"]
+    assert "do not cover: Ohio" in prompt  # the model is told what not to fill in
+
+
+def test_out_of_role_request_never_reaches_the_model(generative, fake):
+    answer = generative.answer("Predict whether the proficiency-based credit bill will pass the Senate.")
+    assert answer.refused and answer.coverage.kind == "out of role" and fake.requests == []
+
+
 @pytest.mark.parametrize(
     ("reply", "reason"),
     [
@@ -193,23 +217,24 @@ def test_parse_claims_reads_markers_before_or_after_the_period():
     ]
 
 
-def test_follow_up_rewritten_by_the_model_and_by_rule(model_settings, fake):
+def test_follow_up_rewritten_by_the_model_and_by_rule(generative, model_settings, fake):
+    from advisor.conversation import FOLLOW_UP
+
+    fake.queue(GOOD)
     conversation = Conversation(ChatModel(model_settings))
-    conversation.add(MASTERY, MASTERY, "answer text")
-    fake.queue("How can state funding support awarding credit based on mastery?")
-    assert conversation.standalone("what about funding for that?") == (
-        "How can state funding support awarding credit based on mastery?"
+    first, _ = conversation.ask(generative, MASTERY)
+    fake.queue("How can state funding support awarding credit based on mastery?", GOOD)
+    _, plan = conversation.ask(generative, "what about funding for that?")
+    assert (
+        plan.kind == FOLLOW_UP and plan.standalone == "How can state funding support awarding credit based on mastery?"
     )
-    assert fake.requests[-1]["body"].get("stream") in (None, False)  # the non-streaming path
-    assert "Follow-up question: what about funding for that?" in fake.requests[-1]["body"]["messages"][0]["content"]
-    fake.queue(Reply(status=500), Reply(status=500))
-    assert conversation.standalone("what about funding for that?") == condense_by_rule(
-        "what about funding for that?", MASTERY
-    )
-    offline = Conversation()
-    offline.add(MASTERY, MASTERY, "answer text")
-    assert offline.standalone("what about funding for that?").startswith("what about funding for that? (following up")
-    assert offline.standalone("How are teachers licensed in this framework?") != "x"
+    condense = next(r for r in fake.requests if "Follow-up question" in r["body"]["messages"][0]["content"])
+    assert condense["body"].get("stream") in (None, False)  # the non-streaming path
+    assert "Follow-up question: what about funding for that?" in condense["body"]["messages"][0]["content"]
+    fake.queue(Reply(status=500), Reply(status=500), GOOD)  # the model fails: the offline rule rewrites
+    _, plan = conversation.ask(generative, "and does it need a statute?")
+    assert plan.kind == FOLLOW_UP and plan.standalone.startswith("and does it need a statute? (")
+    assert "mastery" in plan.standalone and "(" not in plan.standalone.split("(", 1)[1]  # no nesting
 
 
 def test_cli_with_a_model_server_and_with_it_stopped(settings, index, fake):

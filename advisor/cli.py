@@ -19,6 +19,8 @@ from advisor.errors import UserError
 from advisor.formats import format_answer, format_hits
 from advisor.session import Session, to_stderr
 
+CONVERSATIONS = PROJECT_ROOT / "evals" / "conversations.jsonl"
+
 EPILOG = """\
 examples:
   advisor ask "Can a state award credit based on mastery instead of seat time?"
@@ -173,6 +175,12 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         default=PROJECT_ROOT / "evals" / "questions.jsonl",
         help="a question set in the same JSON Lines format (default: evals/questions.jsonl)",
+    )
+    p.add_argument(
+        "--conversations",
+        type=Path,
+        default=CONVERSATIONS,
+        help="a conversation set in the same JSON Lines format (default: evals/conversations.jsonl)",
     )
     p.add_argument("--out", type=Path, default=PROJECT_ROOT / "eval-report", help="folder for the report")
     backend_arg(p, "with a model configured (auto), its answers get their own row and an LLM judge runs")
@@ -456,7 +464,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from advisor import report
-    from advisor.evaluate import load_questions, run
+    from advisor.evaluate import load_conversations, load_questions, run
     from advisor.pipelines import BM25Pipeline, DensePipeline, HybridPipeline, LlamaIndexDefaultPipeline
     from advisor.support import LLMJudge, OverlapJudge
 
@@ -467,6 +475,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         questions = load_questions(args.questions)
     except (OSError, ValueError) as exc:
         raise UserError(f"Cannot use the question set: {exc}") from None
+    if not args.conversations.exists() and args.conversations == CONVERSATIONS:
+        args.conversations = None  # a team's own question set may come without conversations
+    try:
+        load_conversations(args.conversations) if args.conversations else []
+    except (OSError, ValueError) as exc:
+        raise UserError(f"Cannot use the conversation set: {exc}") from None
     if args.split != "all":
         questions = [q for q in questions if q.split == args.split]
     if args.limit:
@@ -480,13 +494,17 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if answerer is not extractive:
         answerers[f"model {answerer.model.name}"] = answerer
         judges[f"LLM judge ({answerer.model.name})"] = LLMJudge(answerer.model)
-    result = run(pipelines, answerers, judges, session.index.passages, questions)
+    talks = load_conversations(args.conversations) if args.conversations else []
+    conversations = [c for c in talks if args.split in ("all", c["split"])]
+    result = run(pipelines, answerers, judges, session.index.passages, questions, conversations[: args.limit or None])
     written = report.write(result, args.out)
     for split in ("heldout", "dev"):
         if result.questions.get(split):
             print("\n".join(report.retrieval_table(result, split)), end="\n\n")
             print("\n".join(report.coverage_table(result, split)), end="\n\n")
             print("\n".join(report.answer_table(result, split)), end="\n\n")
+            if result.conversations:
+                print("\n".join(report.conversation_table(result, split)), end="\n\n")
     print("\n".join(report.judge_table(result)), end="\n\n")
     print(f"{len(result.failures)} failure rows. Report: " + ", ".join(str(p) for p in written))
     return 0

@@ -397,6 +397,7 @@ class EvalRun:
     failures: list[dict[str, Any]]
     questions: dict[str, int]
     seconds: float
+    conversations: dict[str, dict[str, ConversationScores]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -410,6 +411,7 @@ class EvalRun:
                 }
                 for j, d in self.judges.items()
             },
+            "conversations": {b: {s: asdict(v) for s, v in d.items()} for b, d in self.conversations.items()},
             "failures": self.failures,
             "seconds": self.seconds,
         }
@@ -421,6 +423,7 @@ def run(
     judges: dict[str, Any],
     passages: dict[str, Passage],
     questions: list[EvalQuestion],
+    conversations: list[dict[str, Any]] | None = None,
 ) -> EvalRun:
     started = time.perf_counter()
     retrieval, per_pipeline = {}, {}
@@ -434,9 +437,12 @@ def run(
         name: {split: support_agreement(judge, passages, split) for split in ("tuning", "held-out")}
         for name, judge in judges.items()
     }
+    talks = {name: evaluate_conversations(answerer, conversations) for name, answerer in answerers.items()}
     failures = _failures(questions, per_pipeline[pipelines[0].name], per_backend)
     counts = {s: sum(1 for q in questions if q.split == s) for s in SPLITS}
-    return EvalRun(retrieval, answers, agreement, failures, counts, time.perf_counter() - started)
+    return EvalRun(
+        retrieval, answers, agreement, failures, counts, time.perf_counter() - started, talks if conversations else {}
+    )
 
 
 def _failures(questions: list[EvalQuestion], retrieved: dict, per_backend: dict) -> list[dict[str, Any]]:

@@ -70,6 +70,30 @@ def coverage_table(run: EvalRun, split: str) -> list[str]:
     return lines
 
 
+CONVERSATION_COLUMNS = (
+    ("kind_accuracy", "turn kind as labelled"),
+    ("follow_up_hit5", "follow-up hit@5"),
+    ("standalone_hit5", "same, asked stand-alone"),
+    ("commands_reused", "commands on the last answer's sources"),
+    ("outcome_accuracy", "outcome as labelled"),
+)
+
+
+def conversation_table(run: EvalRun, split: str) -> list[str]:
+    """Follow-ups, commands and stand-alone later turns (evals/conversations.jsonl)."""
+    lines = [
+        f"| backend ({split}) | conversations | later turns | "
+        + " | ".join(c for _, c in CONVERSATION_COLUMNS)
+        + " | stand-alone turns rewritten |",
+        "|---" * (len(CONVERSATION_COLUMNS) + 4) + "|",
+    ]
+    for name, scores in run.conversations.items():
+        s = scores[split]
+        values = " | ".join(f"{getattr(s, key):.3f}" for key, _ in CONVERSATION_COLUMNS)
+        lines.append(f"| {name} | {s.conversations} | {s.later_turns} | {values} | {s.contaminated} |")
+    return lines
+
+
 def judge_table(run: EvalRun) -> list[str]:
     lines = ["| support judge | tuning pairs | held-out pairs |", "|---|---|---|"]
     for name, splits in run.judges.items():
@@ -96,6 +120,10 @@ def markdown(run: EvalRun, charts: list[str]) -> str:
     for split in splits:
         out += coverage_table(run, split) + [""]
         out += answer_table(run, split) + [""]
+    if run.conversations:
+        out += ["## Conversations", ""]
+        for split in splits:
+            out += conversation_table(run, split) + [""]
     out += [
         "Citation recall and precision follow ALCE (Gao et al. 2023), groundedness RAGAS faithfulness; the support "
         "verdicts come from the first judge below, whose agreement with hand labels bounds how far they can be "
@@ -165,4 +193,13 @@ def write(run: EvalRun, folder: Path) -> list[Path]:
     return [folder / "report.md", folder / "report.json", *(folder / p for p in pictures)]
 
 
-__all__ = ["SPLITS", "answer_table", "coverage_table", "judge_table", "markdown", "retrieval_table", "write"]
+__all__ = [
+    "SPLITS",
+    "answer_table",
+    "conversation_table",
+    "coverage_table",
+    "judge_table",
+    "markdown",
+    "retrieval_table",
+    "write",
+]

@@ -147,6 +147,16 @@ _FACTS: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
         US_STATE,
     ),
 )
+_NUMBER_WORDS = {
+    w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
+}
+_ENUMERATION = re.compile(
+    r"\b(?:what|which)\s+(?:are|were)\s+(?:the\s+|its\s+|their\s+)?(?P<n>two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|\d{1,2})\s+(?:[\w-]+\s+){0,2}?(?P<noun>[a-z-]+s)\b|"
+    r"\b(?:list|name)\s+(?:the|all|its|their)\s+(?P<n2>two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"\d{1,2})\s+(?:[\w-]+\s+){0,2}?(?P<noun2>[a-z-]+s)\b",
+    re.I,
+)
 _HOW_MANY = re.compile(r"(?:^|[,;:]\s*|\band\s+|\bor\s+)how\s+many\s+(?:\w+\s+){0,2}?(?P<noun>[a-z-]+s)\b", re.I)
 _COUNT = re.compile(
     r"(?<![\d.])\b(?:\d[\d,]*(?!\)|\.\s)|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
@@ -277,14 +287,14 @@ def assess(
             _describable(name)
             and not vocabulary.names_a_part(name)
             and (_STATE.fullmatch(name) or vocabulary.passages_with(name) <= RARE_ENTITY_PASSAGES)
-            and not any(f" {normalise(name)} " in f" {s} " and not _lists_states(s) for s in relevant)
+            and not any(f" {normalise(name)} " in f" {normalise(s)} " and not _lists_names(s) for s in relevant_raw)
         ):
             found.append((f"{name} specifics", "entity not described", words(name)))
     for number in re.findall(r"(?<![\w.])\d[\d,.]*\b", question):
         if not vocabulary.has_word(number.replace(",", "")) and number.replace(",", "") not in vocabulary.words:
             found.append((_number_phrase(question, number), "absent fact", [number]))
     # A figure may sit in any sentence close enough to count at all, not only the closest ones.
-    fact = _missing_fact(question, evidence.relevant(threshold), evidence.nearby)
+    fact = _missing_fact(question, evidence.relevant(threshold), evidence.nearby, evidence.sentences)
     if fact:
         found.append(fact)
     question_stems = [stem(w) for w in words(question)]
@@ -323,8 +333,17 @@ def assess(
     )
 
 
-def _missing_fact(question: str, relevant: list[str], nearby: Sequence[str]) -> tuple[str, str, list[str]] | None:
+def _missing_fact(
+    question: str, relevant: list[str], nearby: Sequence[str], passages: Sequence[Sequence[str]] = ()
+) -> tuple[str, str, list[str]] | None:
     """A figure the question asks for that no relevant sentence gives: (phrase, kind, its words)."""
+    listed = _ENUMERATION.search(question)
+    if listed:
+        count, noun = (listed.group("n") or listed.group("n2")).lower(), (listed.group("noun") or listed.group("noun2"))
+        n = _NUMBER_WORDS.get(count) or int(count)
+        if not any(_lists(sentences, stem(noun.lower()), n) for sentences in passages):
+            phrase = f"the {count} {noun.lower()} themselves"
+            return phrase, "absent fact", [noun.lower()]
     m = _HOW_MANY.search(question)
     if m:
         noun = stem(m.group("noun").lower())
@@ -349,6 +368,17 @@ def _missing_fact(question: str, relevant: list[str], nearby: Sequence[str]) -> 
             return phrase, "absent fact", [w for w in words(phrase) if w in _FACT_WORDS]
         return None
     return None
+
+
+def _lists(sentences: Sequence[str], noun: str, n: int) -> bool:
+    """Does a passage that mentions the noun enumerate at least n things: lines of their own,
+    numbered items "1) … 2) …", or a sentence with n comma- or semicolon-separated parts?"""
+    if not any(stem(w) == noun for s in sentences for w in words(s)):
+        return False
+    lines = sum(1 for s in sentences if len(s.split()) <= 12 and not s.endswith(":"))
+    numbered = max((len(re.findall(r"\b\d\)", s)) for s in sentences), default=0)
+    separated = max((len(re.split(r"[,;]", s)) for s in sentences), default=0)
+    return max(lines, numbered, separated) >= n
 
 
 def _number_phrase(question: str, number: str) -> str:
@@ -389,8 +419,9 @@ def _entities(question: str) -> list[str]:
         if len(token) >= 3 and token not in ("USA", "AND", "THE", "FOR") and token.lower() not in _NOT_NAMES:
             found.append(token)  # two-letter acronyms (PD, IT, AI) are too ambiguous to call missing
     states = {normalise(f) for f in found}
-    for m in _NAME.finditer(question):
-        name = re.sub(r"['’]s\b", "", m.group(1).strip())
+    names = [n for m in _NAME.finditer(question) for n in re.split(r"\s+and\s+", m.group(1))]
+    for raw in names:
+        name = re.sub(r"['’]s\b", "", raw.strip())
         for state in states:  # a state at the front of a longer name is its own entity
             if normalise(name).startswith(state + " "):
                 name = name.split(None, len(state.split()))[-1]
@@ -406,9 +437,11 @@ def _entities(question: str) -> list[str]:
 _SMALL_WORDS = frozenset("of for and the on in at to".split())
 
 
-def _lists_states(sentence: str) -> bool:
-    """A sentence naming three or more states lists them; it describes none of them."""
-    return len(set(_STATE.findall(sentence))) >= 3
+def _lists_names(sentence: str) -> bool:
+    """A sentence naming three or more states, or people, lists them; it describes none of them."""
+    # "…, Rebecca Wolfe and Gregory Seaton."
+    people = re.findall(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b(?=,|\s+and\b|\.$|$)", sentence)
+    return len(set(_STATE.findall(sentence))) >= 3 or len(people) >= 2
 
 
 def _describable(name: str) -> bool:

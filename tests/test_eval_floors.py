@@ -9,14 +9,29 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.evaluate import evaluate_answers, evaluate_retrieval, gold_ids, load_questions
+from advisor.evaluate import (
+    evaluate_answers,
+    evaluate_conversations,
+    evaluate_retrieval,
+    gold_ids,
+    load_conversations,
+    load_questions,
+)
 from advisor.pipelines import HybridPipeline, LlamaIndexDefaultPipeline
 from advisor.support import OverlapJudge
 
-RETRIEVAL_FLOORS = {"dev": (0.58, 0.84, 0.68, 0.72), "heldout": (0.55, 0.86, 0.66, 0.70)}  # hit@1 hit@5 MRR nDCG
-ANSWER_FLOORS = {  # refusal accuracy, max false refusals, citation recall, precision, groundedness, coverage
-    "dev": (0.76, 0.03, 1.0, 1.0, 1.0, 0.55),
-    "heldout": (0.60, 0.03, 1.0, 1.0, 1.0, 0.48),
+RETRIEVAL_FLOORS = {"dev": (0.58, 0.86, 0.69, 0.70), "heldout": (0.62, 0.90, 0.73, 0.74)}  # hit@1 hit@5 MRR nDCG
+ANSWER_FLOORS = {  # max refused (answerable), citation recall, precision, groundedness, key-phrase coverage
+    "dev": (0.02, 0.98, 0.98, 0.96, 0.57),
+    "heldout": (0.07, 0.98, 0.98, 0.96, 0.53),
+}
+COVERAGE_FLOORS = {  # max uncovered answered, max answerable not answered, partial named, not-covered refused, outcome
+    "dev": (0.07, 0.02, 0.61, 0.98, 0.93),
+    "heldout": (0.27, 0.07, 0.26, 0.86, 0.83),
+}
+CONVERSATION_FLOORS = {  # turn kind, follow-up hit@5, commands on the last answer's sources, outcome
+    "dev": (0.95, 0.87, 1.0, 0.91),
+    "heldout": (0.90, 0.85, 0.83, 0.85),
 }
 
 
@@ -31,6 +46,11 @@ def retrieval(answerer, questions):
 
 
 @pytest.fixture(scope="module")
+def conversations(answerer):
+    return evaluate_conversations(answerer, load_conversations())
+
+
+@pytest.fixture(scope="module")
 def answers(answerer, index, questions, settings):
     judge = OverlapJudge(settings.support_threshold, index.sentence_vectors)
     return evaluate_answers(answerer, questions, judge)[0]
@@ -38,7 +58,8 @@ def answers(answerer, index, questions, settings):
 
 def test_question_set_is_large_and_well_formed(questions, index):
     in_scope = [q for q in questions if not q.out_of_scope]
-    assert len(in_scope) >= 80 and len(questions) - len(in_scope) >= 15
+    assert len(in_scope) >= 80 and len(questions) - len(in_scope) >= 80
+    assert sum(q.kind == "trap" for q in questions) >= 40
     assert {q.split for q in questions} == {"dev", "heldout"}
     assert len({q.id for q in questions}) == len(questions)
     covered = set()
@@ -59,12 +80,30 @@ def test_retrieval_floors(retrieval, split):
 @pytest.mark.parametrize("split", ["dev", "heldout"])
 def test_answer_floors(answers, split):
     s = answers[split]
-    refusal, false_refusal, recall, precision, grounded, coverage = ANSWER_FLOORS[split]
-    assert s.refusal_accuracy >= refusal, s
-    assert s.false_refusal_rate <= false_refusal, s
+    refused, recall, precision, grounded, coverage = ANSWER_FLOORS[split]
+    assert s.false_refusal_rate <= refused, s
     assert s.citation_recall >= recall and s.citation_precision >= precision and s.groundedness >= grounded, s
     assert s.coverage >= coverage, s
     assert s.dangling_citations == 0
+
+
+@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_coverage_floors(answers, split):
+    s = answers[split]
+    uncovered, unanswered, named, refused, outcome = COVERAGE_FLOORS[split]
+    assert s.uncovered_answered <= uncovered and s.answerable_not_answered <= unanswered, s
+    assert s.partial_named >= named and s.refusal_accuracy >= refused and s.outcome_accuracy >= outcome, s
+    assert s.trap_answered == 1.0, s  # no answerable question is refused for sounding like an injection
+    assert s.dangling_referents == 0 and s.uncited_gloss == 0, s  # over every answer, in every outcome
+
+
+@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_conversation_floors(conversations, split):
+    s = conversations[split]
+    kind, follow_up, commands, outcome = CONVERSATION_FLOORS[split]
+    assert s.kind_accuracy >= kind and s.follow_up_hit5 >= follow_up, s
+    assert s.commands_reused >= commands and s.outcome_accuracy >= outcome, s
+    assert s.contaminated == 0, s  # a stand-alone question is never searched with an earlier turn's words
 
 
 def test_hybrid_beats_the_llama_index_default(answerer, questions, settings, retrieval):

@@ -161,10 +161,14 @@ def check_questions(rows: list[dict], passages: list, report: Report) -> dict:
         check_label(where, d, report)
         named = check_quotes(where, d["gold_quotes"], passages, report)
         shared_quotes += sum(len(s) > 1 for s in named)
+        if not d["out_of_scope"]:  # as tests/test_eval_floors.py requires: answerable gold is one passage a quote
+            report.check(
+                all(len(s) <= 1 for s in named), where, "each gold quote of an answerable line names one passage"
+            )
         for (a, sa), (b, sb) in combinations(zip(d["gold_quotes"], named), 2):
             report.check(not sa or sa != sb, where, f"two gold quotes name the same passage(s): {a!r} / {b!r}")
     report.notes.append(
-        f"gold quotes that name more than one passage (the same text in two documents): {shared_quotes}"
+        f"gold quotes of partial lines naming two passages (one sentence in two documents): {shared_quotes}"
     )
 
     new = [d for d in rows if int(str(d.get("id", "q0"))[1:] or 0) >= FIRST_NEW_QUESTION]
@@ -308,7 +312,11 @@ def check_conversations(rows: list[dict], passages: list, report: Report) -> Cou
                 )
             elif expected == "answered":
                 report.check(bool(gold) and not missing, tw, "answered: gold quotes, missing []")
-            check_quotes(tw, gold, passages, report)
+            named = check_quotes(tw, gold, passages, report)
+            if expected == "answered":
+                report.check(
+                    all(len(s) <= 1 for s in named), tw, "each gold quote of an answered turn names one passage"
+                )
         if turns[0].get("expected") == "not covered" and any(t.get("expected") == "answered" for t in turns[1:]):
             stats["not-covered first turn, answered later"] += 1
     report.check(

@@ -143,9 +143,15 @@ def is_follow_up(question: str) -> bool:
     subject = subject_words(question)
     if _OPENS_ON_CONTEXT.search(question):
         return len(subject) < 4  # "And what does the framework say about funding equity for rural districts?" stands
-    if _ANAPHOR.search(question):
+    pointing = [m for m in _ANAPHOR.finditer(question) if not _resolved_inside(question, m)]
+    if pointing:
         return len(subject) < 5  # a question this specific names its own subject, whatever "it" refers to
     return len(subject) == 0
+
+
+def _resolved_inside(question: str, match: re.Match) -> bool:
+    """'its'/'their' after the question has named its subject ("educator diversity and its pipelines")."""
+    return match.group(0).lower() in ("its", "their") and len(subject_words(question[: match.start()])) >= 2
 
 
 @dataclass

@@ -57,7 +57,8 @@ class Calibration:
     addresses: float  # P(addresses) the strongest match needs
     also_addresses: float  # P(addresses) a second or third match needs
     min_dense: float  # and the provision-to-policy cosine every "addresses" match needs
-    related: float  # P(addresses) above which a policy not addressed is shown as related
+    related: float  # P(addresses) above which a policy not addressed is shown as related (not scored: set on dev
+    # so that about a third of related marks are labelled addressed-or-related; 0.05 gave one a provision)
     roadmap_related: float  # best-sentence cosine an RFA decision point or recommendation needs
     max_matches: int = 3
 
@@ -78,7 +79,7 @@ CALIBRATION = Calibration(
     addresses=0.1,
     also_addresses=0.5,
     min_dense=0.45,
-    related=0.05,
+    related=0.2,
     roadmap_related=0.55,
 )
 

@@ -455,7 +455,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from advisor import report
+    from advisor import crosswalk_eval, report
     from advisor.evaluate import load_questions, run
     from advisor.pipelines import BM25Pipeline, DensePipeline, HybridPipeline, LlamaIndexDefaultPipeline
     from advisor.support import LLMJudge, OverlapJudge
@@ -481,14 +481,29 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         answerers[f"model {answerer.model.name}"] = answerer
         judges[f"LLM judge ({answerer.model.name})"] = LLMJudge(answerer.model)
     result = run(pipelines, answerers, judges, session.index.passages, questions)
+    result.crosswalk = _crosswalk_eval(session, args.split)
     written = report.write(result, args.out)
     for split in ("heldout", "dev"):
         if result.questions.get(split):
             print("\n".join(report.retrieval_table(result, split)), end="\n\n")
             print("\n".join(report.answer_table(result, split)), end="\n\n")
     print("\n".join(report.judge_table(result)), end="\n\n")
+    print("Crosswalk (evals/bills):", *crosswalk_eval.table(result.crosswalk), sep="\n", end="\n\n")
     print(f"{len(result.failures)} failure rows. Report: " + ", ".join(str(p) for p in written))
     return 0
+
+
+def _crosswalk_eval(session: Session, split: str):  # -> CrosswalkRun
+    """`advisor check` over the labelled bills of evals/bills, for the eval report."""
+    from advisor.crosswalk import EvidenceMatcher, policy_key
+    from advisor.crosswalk_eval import evaluate, load_bills
+
+    matcher = EvidenceMatcher(session.index, session.answerer.retriever)
+    try:
+        bills = load_bills(policies={policy_key(p) for p in matcher.policies})
+    except (OSError, ValueError) as exc:
+        raise UserError(f"Cannot use the labelled bills: {exc}") from None
+    return evaluate(matcher, [b for b in bills if split in ("all", b.split)])
 
 
 COMMANDS = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from advisor.answer import CitationList
 from advisor.crosswalk import ADDRESSES, RELATED, Match, Matcher, non_operative, policy_key
 from advisor.passages import IMPLEMENTATION_ACTION, TRANSFORMATIVE_POLICY, Passage
 from advisor.provisions import Bill, Provision
@@ -49,25 +50,11 @@ class PolicyRow:
 
 
 @dataclass
-class Citations:
-    """Framework passages numbered [1], [2]... in the order the report first cites them."""
-
-    numbers: dict[str, int] = field(default_factory=dict)
-    passages: list[Passage] = field(default_factory=list)
-
-    def cite(self, passage: Passage) -> int:
-        if passage.id not in self.numbers:
-            self.numbers[passage.id] = len(self.passages) + 1
-            self.passages.append(passage)
-        return self.numbers[passage.id]
-
-
-@dataclass
 class CheckReport:
     bill: Bill
     findings: list[Finding]
     policies: list[PolicyRow]  # every framework policy, in framework order
-    citations: Citations
+    citations: CitationList  # framework passages numbered [1], [2]... in the order the report first cites them
 
     @property
     def conditions(self) -> list[str]:
@@ -192,18 +179,7 @@ class CheckReport:
                 }
                 for r in self.gaps
             ],
-            "citations": [
-                {
-                    "id": self.citations.numbers[p.id],
-                    "source": p.source,
-                    "doc_id": p.doc_id,
-                    "condition": p.condition,
-                    "part": p.part,
-                    "heading": p.heading,
-                    "text": p.text,
-                }
-                for p in self.citations.passages
-            ],
+            "citations": [c.to_json() for c in self.citations.items],
         }
 
     def _provision_json(self, finding: Finding) -> dict[str, Any]:
@@ -246,7 +222,7 @@ def check(bill: Bill, matcher: Matcher, policies: list[Passage]) -> CheckReport:
             note = _why_nothing(provision, matches)
         findings.append(Finding(provision, matches, note))
     rows = {policy_key(p): PolicyRow(p) for p in policies}
-    citations = Citations()
+    citations = CitationList()
     for finding in findings:
         for m in finding.matches:
             citations.cite(m.policy)

@@ -107,7 +107,7 @@ def check_text(report: CheckReport) -> str:
                 f"  {row.passage.condition} › {row.passage.heading} [{report.citations.numbers[row.passage.id]}]"
             )
     lines += ["", "Sources:"]
-    for p in report.citations.passages:
+    for p in (c.passage for c in report.citations.items):
         lines.append(f"  [{report.citations.numbers[p.id]}] {p.source} — {where(p)}")
     return "\n".join(lines) + "\n"
 
@@ -174,7 +174,7 @@ def check_markdown(report: CheckReport, today: date | None = None) -> str:
             )
         lines.append("")
     lines += ["## Sources", ""]
-    for p in report.citations.passages:
+    for p in (c.passage for c in report.citations.items):
         lines.append(f"[{report.citations.numbers[p.id]}] {_md(p.source)} — {_md(where(p))}  ")
     lines += [
         "",

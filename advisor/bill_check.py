@@ -248,7 +248,7 @@ def _why_nothing(provision: Provision, matches: list[Match]) -> str:
         return f"Addresses no framework policy: {reason}."
     if any(m.status == RELATED for m in matches):
         return "Addresses no framework policy with enough evidence; the closest policies are listed as related."
-    return "Outside the framework: addresses no framework policy."
+    return "Addresses no framework policy: outside the framework, or worded too far from it for the offline matcher."
 
 
 def _series(items: list[str]) -> str:

@@ -28,6 +28,7 @@ examples:
   advisor ask "teacher licensure" --condition "Educator Development and Support" --json
   advisor ask --file questions.txt --json > answers.jsonl
   advisor retrieve "kids without internet at home" --k 3
+  advisor check bill.pdf --markdown --out memo.md
   advisor chat
   advisor serve --port 8080
   advisor add ~/Downloads/ohio-guide.pdf --title "Ohio Competency Guide"
@@ -143,6 +144,22 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("retrieve", help="show the passages retrieved for a question")
     question_args(p, "retrieve for")
+
+    p = sub.add_parser(
+        "check",
+        help="check a bill against the framework: the conditions and policies it addresses, and its gaps",
+        description="Split a bill, statute, regulation or state policy document into its provisions (Section 1., "
+        "SECTION 2, Sec. 3., § 4, Article I; else its headings or paragraphs) and match each to the framework's "
+        "policies: addresses (enacts, requires, funds or authorises it), related, or nothing. Prints a summary, the "
+        "conditions × policies matrix, each finding quoted and cited on both sides ([B§2] the bill, [n] the "
+        "framework) and the gaps. Nothing is added to the corpus or the index.",
+    )
+    p.add_argument("source", metavar="FILE", help="the bill (.txt .md .html .pdf .docx), or - to read standard input")
+    formats = p.add_mutually_exclusive_group()
+    formats.add_argument("--json", action="store_true", help="print the JSON report (README, 'Check a bill')")
+    formats.add_argument("--markdown", action="store_true", help="print a Markdown memo for a briefing")
+    formats.add_argument("--csv", action="store_true", help="print CSV: one row per (provision, policy) pair")
+    p.add_argument("--out", type=Path, metavar="PATH", help="write the report to PATH instead of printing it")
 
     p = sub.add_parser("chat", help="ask questions interactively, follow-ups included (Ctrl-D to leave)")
     p.add_argument("question", nargs="?", help="answer this question and exit instead of chatting")
@@ -378,6 +395,48 @@ def _run_batch(args, settings, run, formatter, backend: str | None = None) -> in
     return 1 if failures else 0
 
 
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    """Read and split the bill first (bad input fails before the index opens), then match and report."""
+    from advisor.bill_check import BillChecker
+    from advisor.bill_formats import format_check
+    from advisor.provisions import bill_from_bytes, read_bill
+
+    fmt = "json" if args.json else "markdown" if args.markdown else "csv" if args.csv else "text"
+    out = _report_path(args.out, settings) if args.out else None
+    if args.source == "-":
+        if sys.stdin.isatty():
+            print("Paste the bill, then press Ctrl-D.", file=sys.stderr)
+        bill = bill_from_bytes(sys.stdin.buffer.read(), settings.max_bill_chars)
+    else:
+        path = Path(args.source)
+        if path.is_dir():
+            raise UserError(f"{path} is a folder; give the file of one bill.")
+        bill = read_bill(path, settings.max_bill_chars)
+    session = Session(settings, backend="extractive")
+    text = format_check(BillChecker(session.index, settings).check(bill), fmt)
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    partial = out.with_name(f".{out.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(out)
+    print(f"Wrote the crosswalk of {len(bill.provisions)} provisions to {out}.", file=sys.stderr)
+    return 0
+
+
+def _report_path(path: Path, settings: Settings) -> Path:
+    """Where --out may write: not a folder, not inside corpus/ or index/ (a report is not a corpus document)."""
+    resolved = path.expanduser().resolve()
+    if resolved.is_dir():
+        raise UserError(f"--out {path} is a folder; give a file name.")
+    if not resolved.parent.is_dir():
+        raise UserError(f"--out {path}: the folder {resolved.parent} does not exist.")
+    for kept in (settings.corpus_dir, settings.index_dir):
+        if resolved.is_relative_to(kept.expanduser().resolve()):
+            raise UserError(f"--out {path} is inside {kept}; write the report somewhere else.")
+    return resolved
+
+
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from advisor.conversation import Conversation
     from advisor.text import check_question
@@ -463,7 +522,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from advisor import report
+    from advisor import crosswalk_eval, report
     from advisor.evaluate import load_conversations, load_questions, run
     from advisor.pipelines import BM25Pipeline, DensePipeline, HybridPipeline, LlamaIndexDefaultPipeline
     from advisor.support import LLMJudge, OverlapJudge
@@ -497,6 +556,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     talks = load_conversations(args.conversations) if args.conversations else []
     conversations = [c for c in talks if args.split in ("all", c["split"])]
     result = run(pipelines, answerers, judges, session.index.passages, questions, conversations[: args.limit or None])
+    result.crosswalk = _crosswalk_eval(session, args.split)
     written = report.write(result, args.out)
     for split in ("heldout", "dev"):
         if result.questions.get(split):
@@ -506,8 +566,22 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             if result.conversations:
                 print("\n".join(report.conversation_table(result, split)), end="\n\n")
     print("\n".join(report.judge_table(result)), end="\n\n")
+    print("Crosswalk (evals/bills):", *crosswalk_eval.table(result.crosswalk), sep="\n", end="\n\n")
     print(f"{len(result.failures)} failure rows. Report: " + ", ".join(str(p) for p in written))
     return 0
+
+
+def _crosswalk_eval(session: Session, split: str):  # -> CrosswalkRun
+    """`advisor check` over the labelled bills of evals/bills, for the eval report."""
+    from advisor.crosswalk import EvidenceMatcher, policy_key
+    from advisor.crosswalk_eval import evaluate, load_bills
+
+    matcher = EvidenceMatcher(session.index, session.answerer.retriever)
+    try:
+        bills = load_bills(policies={policy_key(p) for p in matcher.policies})
+    except (OSError, ValueError) as exc:
+        raise UserError(f"Cannot use the labelled bills: {exc}") from None
+    return evaluate(matcher, [b for b in bills if split in ("all", b.split)])
 
 
 COMMANDS = {
@@ -517,6 +591,7 @@ COMMANDS = {
     "remove": cmd_remove,
     "ask": cmd_ask,
     "retrieve": cmd_retrieve,
+    "check": cmd_check,
     "chat": cmd_chat,
     "serve": cmd_serve,
     "eval": cmd_eval,

@@ -84,6 +84,8 @@ class Settings:
     """ADVISOR_TOP_K: passages retrieved per question (1-50)."""
     max_question_chars: int = 2000
     """ADVISOR_MAX_QUESTION_CHARS: longer questions are rejected with a message."""
+    max_bill_chars: int = 500_000
+    """ADVISOR_MAX_BILL_CHARS: `advisor check` refuses a bill with more text than this (about 250 pages)."""
     bm25_weight: float = 0.1
     """ADVISOR_BM25_WEIGHT: share of BM25 (normalised) in the fused retrieval score (0-1)."""
     sentence_weight: float = 0.5
@@ -142,6 +144,7 @@ class Settings:
             index_dir=_env_path("ADVISOR_INDEX_DIR", defaults.index_dir),
             top_k=_env_int("ADVISOR_TOP_K", defaults.top_k, 1, 50),
             max_question_chars=_env_int("ADVISOR_MAX_QUESTION_CHARS", defaults.max_question_chars, 10, 100_000),
+            max_bill_chars=_env_int("ADVISOR_MAX_BILL_CHARS", defaults.max_bill_chars, 100, 20_000_000),
             bm25_weight=_env_float("ADVISOR_BM25_WEIGHT", defaults.bm25_weight),
             sentence_weight=_env_float("ADVISOR_SENTENCE_WEIGHT", defaults.sentence_weight),
             refusal_threshold=_env_float("ADVISOR_REFUSAL_THRESHOLD", defaults.refusal_threshold),

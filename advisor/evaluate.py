@@ -398,9 +398,11 @@ class EvalRun:
     questions: dict[str, int]
     seconds: float
     conversations: dict[str, dict[str, ConversationScores]] = field(default_factory=dict)
+    crosswalk: Any = None  # a crosswalk_eval.CrosswalkRun over evals/bills, when `advisor eval` ran one
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        crosswalk = {"crosswalk": self.crosswalk.to_json()} if self.crosswalk is not None else {}
+        return crosswalk | {
             "questions": self.questions,
             "retrieval": {p: {s: asdict(v) for s, v in d.items()} for p, d in self.retrieval.items()},
             "answers": {b: {s: asdict(v) for s, v in d.items()} for b, d in self.answers.items()},

@@ -135,6 +135,7 @@ def markdown(run: EvalRun, charts: list[str]) -> str:
         "",
     ]
     out += [f"![{c}]({c})" for c in charts] + [""]
+    out += crosswalk_section(run)
     out += [
         "## Failures",
         "",
@@ -153,6 +154,29 @@ def markdown(run: EvalRun, charts: list[str]) -> str:
         ]
         out.append("| " + " | ".join(c.replace("|", "/").replace("\n", " ") for c in cells) + " |")
     return "\n".join(out) + "\n"
+
+
+def crosswalk_section(run: EvalRun) -> list[str]:
+    """`advisor check` against the labelled bills of evals/bills (advisor/crosswalk_eval.py)."""
+    if run.crosswalk is None:
+        return []
+    from advisor import crosswalk_eval
+
+    return [
+        "## Crosswalk: bills checked against the framework (evals/bills)",
+        "",
+        "Top-1: provisions that address a policy whose strongest match is one of them. Outside: provisions that "
+        "address none given no match. Policy precision, recall and F1: (provision, policy) pairs marked "
+        '"addresses", against the labels. The matcher was calibrated on the dev bills only.',
+        "",
+        *crosswalk_eval.table(run.crosswalk),
+        "",
+        *(
+            ["### Crosswalk failures", "", *crosswalk_eval.failure_table(run.crosswalk), ""]
+            if run.crosswalk.failures
+            else []
+        ),
+    ]
 
 
 def charts(run: EvalRun, folder: Path) -> list[str]:

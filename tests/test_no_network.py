@@ -146,6 +146,7 @@ OFFLINE_SESSION: list[tuple[str, ...]] = [
     ("retrieve", "what should our state do about kids without internet at home?", "--json"),
     ("chat", MASTERY),
     ("eval", "--limit", "5", "--fast", "--out", "{tmp}/report"),
+    ("check", "{tmp}/ohio-notes.md", "--markdown", "--out", "{tmp}/memo.md"),
     ("remove", "ohio-notes"),
 ]
 

@@ -27,6 +27,7 @@ from advisor.formats import answer_markdown, byline, where
 from advisor.passages import Passage
 from advisor.session import Session
 from advisor.text import check_question
+from ui.check_tab import CHECK_CSS, CheckTab
 
 log = logging.getLogger("advisor.ui")
 
@@ -415,6 +416,8 @@ class App:
             with gr.Tab("Browse the framework"):
                 doc = gr.Dropdown(documents, value=framework, label="Document", elem_id="browse-doc")
                 outline = gr.HTML(self.outline(framework) if framework else "", elem_id="outline")
+            with gr.Tab("Check a bill", elem_id="check-tab"):
+                CheckTab(self.session, self.downloads).build()
             inputs = [box, chatbot, chat, mode, pick_conditions, pick_documents]
             outputs = [box, chatbot, chat, panel, markdown, download]
             send.click(self.ask, inputs, outputs, api_name="ask")
@@ -440,7 +443,7 @@ def serve(session: Session, host: str, port: int, auth: tuple[str, str] | None =
         quiet=True,
         show_error=False,
         prevent_thread_lock=not block,
-        css=CSS,
+        css=CSS + CHECK_CSS,
         js=CITATION_JS,
         footer_links=["api"],
         enable_monitoring=False,

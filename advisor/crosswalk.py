@@ -1,0 +1,292 @@
+"""One bill provision → the framework policies it addresses, or is merely related to.
+
+This is the crosswalk's one decision, kept small behind ``Matcher.match(provision) -> list[Match]``
+so that a stronger model can replace it. The offline matcher scores every (provision, policy)
+pair from evidence the index already holds:
+
+- dense: the provision's vector against the policy passage's, and its best sentence against the
+  policy's best sentence (the pair is the match's quoted evidence);
+- lexical: BM25 of the provision over the policy passages, and the rarer content words the two
+  share (weighted by how few policies use them: "equalization" counts, "state" does not);
+- distinctiveness: how far each of those stands above the provision's average over all policies,
+  so that a provision that is vaguely like every funding policy does not address any of them.
+
+A logistic model over those features, fitted on the dev bills only (``advisor/crosswalk_eval.py``,
+"calibrate"), gives each pair a probability of "addresses". A provision addresses a policy when
+that probability and the dense similarity clear thresholds also set on the dev bills, and when the
+provision is operative: findings, purpose clauses, recitals, short titles, effective dates and
+severability clauses enact nothing, however on-topic. Precision comes first: a provision outside
+the framework gets no "addresses" match. Related matches are the next-best policies above a lower
+bar, and the RFA roadmap's decision points and recommendations, which a bill can only relate to.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from advisor.embeddings import shared_encoder
+from advisor.errors import UserError
+from advisor.index import Index
+from advisor.passages import DECISION_POINT, IMPLEMENTATION_ACTION, RECOMMENDATION, TRANSFORMATIVE_POLICY, Passage
+from advisor.provisions import Provision
+from advisor.retrieve import Filters, HybridRetriever
+from advisor.text import content_terms, split_sentences
+
+POLICY_PARTS = (TRANSFORMATIVE_POLICY, IMPLEMENTATION_ACTION)
+ROADMAP_PARTS = (DECISION_POINT, RECOMMENDATION)
+ADDRESSES = "addresses"
+RELATED = "related"
+COMMON_TERM_SHARE = 0.25  # a word in more than this share of the policies says nothing about which one
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The fitted model and thresholds (see ``crosswalk_eval.calibrate``); replaceable for experiments."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    addresses: float  # P(addresses) the strongest match needs
+    also_addresses: float  # P(addresses) a second or third match needs
+    min_dense: float  # and the provision-to-policy cosine every "addresses" match needs
+    related: float  # P(addresses) above which a policy not addressed is shown as related (not scored: set on dev
+    # so that about a third of related marks are labelled addressed-or-related; 0.05 gave one a provision)
+    roadmap_related: float  # best-sentence cosine an RFA decision point or recommendation needs
+    max_matches: int = 3
+
+    def probability(self, values: np.ndarray) -> np.ndarray:
+        """values: one row per policy, one column per feature in ``features`` order."""
+        z = (values - np.asarray(self.mean)) / np.asarray(self.scale)
+        return 1.0 / (1.0 + np.exp(-(z @ np.asarray(self.weights) + self.bias)))
+
+
+# Fitted on the 75 provisions of the 8 dev bills (evals/bills/dev) by
+# `python -m advisor.crosswalk_eval calibrate`; the held-out bills were not used.
+CALIBRATION = Calibration(
+    features=("dense", "sentence", "bm25", "shared", "z_dense", "z_sentence", "z_bm25"),
+    mean=(0.2983, 0.3485, 0.8679, 0.565, 0.0, 0.0, 0.0),
+    scale=(0.1263, 0.1247, 0.6445, 0.7691, 1.0, 1.0, 1.0),
+    weights=(0.2956, 0.1491, 0.6571, 1.0335, 1.0555, 0.1635, 0.5179),
+    bias=-10.1564,
+    addresses=0.1,
+    also_addresses=0.5,
+    min_dense=0.45,
+    related=0.2,
+    roadmap_related=0.55,
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The bill sentence and the framework sentence that carry a match, both verbatim."""
+
+    bill_sentence: str
+    framework_sentence: str
+    similarity: float
+    shared_terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Match:
+    policy: Passage  # a framework policy, or an RFA decision point or recommendation
+    status: str  # ADDRESSES or RELATED
+    score: float  # the model's probability that the provision addresses the policy (RFA items: similarity)
+    evidence: Evidence
+
+    @property
+    def key(self) -> str:
+        return policy_key(self.policy)
+
+
+class Matcher(Protocol):
+    """What the crosswalk needs from a matcher; a stronger model can take this place."""
+
+    def match(self, provision: Provision) -> list[Match]: ...
+
+    def match_all(self, provisions: Sequence[Provision]) -> list[list[Match]]: ...
+
+
+def policy_key(passage: Passage) -> str:
+    """'Condition › Heading', how the framework names a policy (and how evals/bills labels them)."""
+    return f"{passage.condition} › {passage.heading}" if passage.condition else str(passage.heading)
+
+
+# --------------------------------------------------------------------------------- operative or not
+
+_NON_OPERATIVE_HEADING = re.compile(
+    r"^(?:short title|title|citation|(?:legislative )?findings?|(?:statement of )?purpose|(?:legislative )?intent|"
+    r"declaration of policy|effective dates?|severability|savings clause|repealer)\b",
+    re.IGNORECASE,
+)
+_NON_OPERATIVE_TEXT = re.compile(
+    r"^(?:(?:now,? therefore,? )?be it (?:further )?resolved,? that )?(?:"
+    r"this (?:act|resolution|chapter|article|title|law) (?:may|shall) be (?:cited|known)|"
+    r"the (?:general assembly|legislature|board|congress|council|state board) (?:hereby )?"
+    r"(?:finds|declares|recognizes|believes|commends|intends)|"
+    r"the (?:purpose|intent) of this|whereas\b|"
+    r"this (?:act|resolution|section|chapter|law) (?:takes|shall take|is|becomes|shall become) (?:effect|effective)|"
+    r"if any (?:provision|part|section|clause|portion)|the provisions of this (?:act|resolution) are severable)",
+    re.IGNORECASE,
+)
+_OPERATIVE = re.compile(
+    r"\b(?:shall|must|may|will|means|require[sd]?|establish(?:es|ed)?|authori[sz]e[sd]?|fund(?:s|ed)?|"
+    r"appropriated?|created?|designated?|award(?:s|ed)?)\b",
+    re.IGNORECASE,
+)
+
+
+def non_operative(provision: Provision) -> str | None:
+    """Why a provision enacts nothing ("findings or purpose", "short title or effective date"...), else None."""
+    heading = provision.heading or ""
+    if _NON_OPERATIVE_HEADING.match(heading) or _NON_OPERATIVE_TEXT.match(provision.text.strip()):
+        return "a findings, purpose, title, effective-date or severability clause"
+    if not _OPERATIVE.search(provision.text):
+        return "no operative verb (shall, must, may, requires, establishes, authorizes, funds...)"
+    return None
+
+
+# --------------------------------------------------------------------------------- the offline matcher
+
+
+@dataclass
+class _Scored:
+    """Every policy's features and evidence for one provision."""
+
+    values: np.ndarray  # (policies, features)
+    dense: np.ndarray
+    evidence: list[Evidence]
+    sentences: list[str]  # the provision's sentences
+    sentence_vectors: np.ndarray
+
+
+class EvidenceMatcher:
+    """Scores a provision against every framework policy from the index's vectors and BM25."""
+
+    def __init__(self, index: Index, retriever: HybridRetriever, calibration: Calibration = CALIBRATION) -> None:
+        self.index = index
+        self.retriever = retriever
+        self.calibration = calibration
+        ordered = sorted(index.passages.values(), key=lambda p: (p.doc_id, p.order))
+        self.policies = [p for p in ordered if p.part in POLICY_PARTS and p.condition]
+        self.roadmap = [p for p in ordered if p.part in ROADMAP_PARTS and len(p.sentences) > 1]
+        if not self.policies:
+            raise UserError(
+                "The index holds no framework policies to check a bill against (the framework document is not "
+                "in corpus/); restore it and run `advisor index`."
+            )
+        self._filters = Filters(parts=POLICY_PARTS)
+        self._sentences = index.sentence_vectors([p.id for p in self.policies + self.roadmap])
+        self._passage_vectors = index.passage_search.vectors([p.id for p in self.policies])
+        self._terms = [content_terms(f"{p.heading} {p.text}") for p in self.policies]
+        counts: dict[str, int] = {}
+        for terms in self._terms:
+            for term in terms:
+                counts[term] = counts.get(term, 0) + 1
+        n = len(self.policies)
+        self._idf = {t: math.log(n / c) for t, c in counts.items() if c <= max(1, COMMON_TERM_SHARE * n)}
+
+    # -- the Matcher protocol
+
+    def match(self, provision: Provision) -> list[Match]:
+        return self.match_all([provision])[0]
+
+    def match_all(self, provisions: Sequence[Provision]) -> list[list[Match]]:
+        """All provisions at once: their texts and sentences are embedded in one batch."""
+        return [self.decide(p, scored) for p, scored in zip(provisions, self.score_all(provisions))]
+
+    # -- features (also what calibration fits on)
+
+    def score_all(self, provisions: Sequence[Provision]) -> list[_Scored]:
+        texts = [_query(p) for p in provisions]
+        sentences = [split_sentences(p.text) or [p.text] for p in provisions]
+        flat = [s for group in sentences for s in group]
+        vectors = shared_encoder().encode(texts + flat)
+        provision_vectors, sentence_vectors = vectors[: len(texts)], vectors[len(texts) :]
+        out, start = [], 0
+        for text, vector, group in zip(texts, provision_vectors, sentences):
+            out.append(self._score(text, vector, group, sentence_vectors[start : start + len(group)]))
+            start += len(group)
+        return out
+
+    def _score(self, text: str, vector: np.ndarray, sentences: list[str], sentence_vectors: np.ndarray) -> _Scored:
+        dense = np.array([float(self._passage_vectors[p.id] @ vector) for p in self.policies])
+        bm25 = dict(self.retriever.sparse(text, self._filters, len(self.policies)))
+        terms = content_terms(text)
+        best, evidence = np.zeros(len(self.policies)), []
+        shared_weight = np.zeros(len(self.policies))
+        for i, policy in enumerate(self.policies):
+            policy_sentences, policy_vectors = self._sentences[policy.id]
+            similarity = sentence_vectors @ policy_vectors.T
+            row, col = np.unravel_index(int(np.argmax(similarity)), similarity.shape)
+            best[i] = similarity[row, col]
+            shared = sorted((t for t in terms & self._terms[i] if t in self._idf), key=lambda t: -self._idf[t])
+            shared_weight[i] = sum(self._idf[t] for t in shared)
+            evidence.append(Evidence(sentences[row], policy_sentences[col], float(best[i]), tuple(shared[:6])))
+        bm = np.array([bm25.get(p.id, 0.0) for p in self.policies])
+        features = {
+            "dense": dense,
+            "sentence": best,
+            "bm25": np.log1p(bm),
+            "shared": np.log1p(shared_weight),
+            "z_dense": _standard(dense),
+            "z_sentence": _standard(best),
+            "z_bm25": _standard(bm),
+        }
+        values = np.stack([features[name] for name in self.calibration.features], axis=1)
+        return _Scored(values, dense, evidence, sentences, sentence_vectors)
+
+    # -- the decision
+
+    def decide(self, provision: Provision, scored: _Scored, calibration: Calibration | None = None) -> list[Match]:
+        """The matches of one scored provision, strongest first; "addresses" before "related"."""
+        c = calibration or self.calibration
+        probability = c.probability(scored.values)
+        order = [int(i) for i in np.argsort(-probability, kind="stable")]
+        operative = non_operative(provision) is None
+        matches: list[Match] = []
+        addressed = 0
+        for rank, i in enumerate(order[: 2 * c.max_matches]):
+            p = float(probability[i])
+            bar = c.addresses if rank == 0 else c.also_addresses
+            if operative and addressed == rank and p >= bar and scored.dense[i] >= c.min_dense:
+                status = ADDRESSES
+                addressed += 1
+            elif p >= c.related:
+                status = RELATED
+            else:
+                break
+            matches.append(Match(self.policies[i], status, round(p, 4), scored.evidence[i]))
+        matches = [m for m in matches if m.status == ADDRESSES] + [m for m in matches if m.status == RELATED]
+        return matches[: c.max_matches + addressed] + (self._roadmap(scored, c) if addressed else [])
+
+    def _roadmap(self, scored: _Scored, c: Calibration) -> list[Match]:
+        """The RFA roadmap item closest to a provision that addresses a policy, as related reading."""
+        sentences, vectors = scored.sentences, scored.sentence_vectors
+        best: tuple[float, Passage, int, int] | None = None
+        for passage in self.roadmap:
+            passage_sentences, passage_vectors = self._sentences[passage.id]
+            similarity = vectors @ passage_vectors.T
+            row, col = np.unravel_index(int(np.argmax(similarity)), similarity.shape)
+            if best is None or similarity[row, col] > best[0]:
+                best = (float(similarity[row, col]), passage, int(row), int(col))
+        if best is None or best[0] < c.roadmap_related:
+            return []
+        score, passage, row, col = best
+        evidence = Evidence(sentences[row], self._sentences[passage.id][0][col], score, ())
+        return [Match(passage, RELATED, round(score, 4), evidence)]
+
+
+def _query(provision: Provision) -> str:
+    return f"{provision.heading}. {provision.text}" if provision.heading else provision.text
+
+
+def _standard(values: np.ndarray) -> np.ndarray:
+    return (values - values.mean()) / (values.std() + 1e-9)

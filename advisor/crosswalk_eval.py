@@ -1,0 +1,314 @@
+"""The crosswalk's evaluation over evals/bills, and the calibration of its matcher on the dev bills.
+
+Metrics, per split (``dev`` tuned on, ``heldout`` never):
+
+- top-1 accuracy: over provisions that address at least one policy, the share whose strongest
+  "addresses" match is one of them (no match at all counts as wrong);
+- outside accuracy: over provisions that address no policy (outside the framework, or merely
+  related), the share given no "addresses" match;
+- policy precision, recall and F1: over (provision, policy) pairs with status "addresses",
+  micro-averaged against the labels.
+
+``python -m advisor.crosswalk_eval calibrate`` fits the matcher's logistic model on the dev bills
+and picks its thresholds by leave-one-bill-out cross-validation over them; it prints the
+cross-validated figures and the ``Calibration`` to paste into advisor/crosswalk.py.
+``python -m advisor.crosswalk_eval`` prints the figures per split and the failure table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from advisor.config import PROJECT_ROOT
+from advisor.crosswalk import ADDRESSES, CALIBRATION, Calibration, EvidenceMatcher, Match, policy_key
+from advisor.provisions import Bill, read_bill
+
+BILLS = PROJECT_ROOT / "evals" / "bills"
+LABELS = BILLS / "labels.jsonl"
+SPLITS = ("dev", "heldout")
+MAX_BILL_CHARS = 2_000_000
+
+
+@dataclass(frozen=True)
+class Label:
+    bill: str
+    split: str
+    provision: str
+    starts: str
+    addresses: tuple[str, ...]
+    related: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass
+class LabelledBill:
+    path: Path
+    split: str
+    bill: Bill
+    labels: list[Label]
+
+
+def load_bills(path: Path = LABELS, policies: set[str] | None = None) -> list[LabelledBill]:
+    """The labelled bills, split as the splitter splits them; a label that names no provision, or a
+    policy the framework does not have, is an error naming its line."""
+    labels: list[Label] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            label = Label(
+                d["bill"], d["split"], str(d["provision"]), d["starts"], tuple(d["addresses"]), tuple(d["related"])
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a valid label line ({exc})") from None
+        unknown = [k for k in label.addresses + label.related if policies is not None and k not in policies]
+        if unknown or label.split not in SPLITS:
+            raise ValueError(f"{path}:{number}: unknown policy or split: {unknown or label.split}")
+        labels.append(label)
+    out: list[LabelledBill] = []
+    for name in dict.fromkeys(label.bill for label in labels):
+        rows = [label for label in labels if label.bill == name]
+        bill = read_bill(path.parent / name, MAX_BILL_CHARS)
+        got = [(p.id, p.text[: len(label.starts)]) for p, label in zip(bill.provisions, rows)]
+        want = [(label.provision, label.starts) for label in rows]
+        if got != want or len(bill.provisions) != len(rows):
+            raise ValueError(f"{name}: the splitter's provisions do not match the labels ({got} != {want})")
+        out.append(LabelledBill(path.parent / name, rows[0].split, bill, rows))
+    return out
+
+
+@dataclass
+class CrosswalkScores:
+    bills: int = 0
+    provisions: int = 0
+    in_framework: int = 0  # provisions that address at least one policy
+    outside: int = 0  # provisions that address none
+    top1: float = 0.0
+    outside_accuracy: float = 0.0
+    precision: float = 0.0
+    recall: float = 0.0
+    f1: float = 0.0
+    pairs_true: int = 0
+    pairs_predicted: int = 0
+    pairs_correct: int = 0
+
+
+@dataclass
+class _Tally:
+    bills: set[str] = field(default_factory=set)
+    top1: list[bool] = field(default_factory=list)
+    outside: list[bool] = field(default_factory=list)
+    correct: int = 0
+    predicted: int = 0
+    true: int = 0
+
+    def add(self, label: Label, predicted: list[str]) -> bool:
+        """Count one provision; True when it is right on every count."""
+        self.bills.add(label.bill)
+        gold = set(label.addresses)
+        if gold:
+            self.top1.append(bool(predicted) and predicted[0] in gold)
+        else:
+            self.outside.append(not predicted)
+        self.correct += len(gold & set(predicted))
+        self.predicted += len(predicted)
+        self.true += len(gold)
+        return set(predicted) == gold and (not gold or predicted[0] in gold)
+
+    def scores(self) -> CrosswalkScores:
+        precision = self.correct / self.predicted if self.predicted else 0.0
+        recall = self.correct / self.true if self.true else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return CrosswalkScores(
+            bills=len(self.bills),
+            provisions=len(self.top1) + len(self.outside),
+            in_framework=len(self.top1),
+            outside=len(self.outside),
+            top1=sum(self.top1) / len(self.top1) if self.top1 else 0.0,
+            outside_accuracy=sum(self.outside) / len(self.outside) if self.outside else 0.0,
+            precision=precision,
+            recall=recall,
+            f1=f1,
+            pairs_true=self.true,
+            pairs_predicted=self.predicted,
+            pairs_correct=self.correct,
+        )
+
+
+def addressed(matches: list[Match]) -> list[str]:
+    return [m.key for m in matches if m.status == ADDRESSES]
+
+
+@dataclass
+class CrosswalkRun:
+    scores: dict[str, CrosswalkScores]
+    failures: list[dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"scores": {s: asdict(v) for s, v in self.scores.items()}, "failures": self.failures}
+
+
+def evaluate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> CrosswalkRun:
+    tallies = {split: _Tally() for split in SPLITS}
+    failures = []
+    for item in bills:
+        matched = matcher.match_all(item.bill.provisions)
+        for provision, label, matches in zip(item.bill.provisions, item.labels, matched):
+            predicted = addressed(matches)
+            if not tallies[label.split].add(label, predicted):
+                failures.append(
+                    {
+                        "split": label.split,
+                        "bill": label.bill,
+                        "provision": provision.cite,
+                        "heading": provision.heading,
+                        "expected": list(label.addresses) or ["(nothing)"],
+                        "got": predicted or ["(nothing)"],
+                        "best": f"{matches[0].key} ({matches[0].score:.2f})" if matches else "",
+                    }
+                )
+    return CrosswalkRun({split: t.scores() for split, t in tallies.items() if t.bills}, failures)
+
+
+# ------------------------------------------------------------------------------ calibration
+
+FEATURES = ("dense", "sentence", "bm25", "shared", "z_dense", "z_sentence", "z_bm25")
+GRID = {
+    "addresses": (0.1, 0.15, 0.2, 0.3, 0.4, 0.5),
+    "also_addresses": (0.3, 0.4, 0.5, 0.6, 0.7),
+    "min_dense": (0.35, 0.4, 0.45, 0.5),
+}
+MIN_OUTSIDE = 0.9  # precision first: among settings that keep this outside accuracy, the best F1
+L2 = 1.0
+
+
+def _fit(values: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """L2-regularised logistic regression on standardised features, by Newton's method."""
+    mean, scale = values.mean(axis=0), values.std(axis=0) + 1e-9
+    x = np.hstack([(values - mean) / scale, np.ones((len(values), 1))])
+    w = np.zeros(x.shape[1])
+    penalty = np.r_[np.full(x.shape[1] - 1, L2), 0.0]
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(x @ w)))
+        gradient = x.T @ (p - targets) + penalty * w
+        hessian = x.T @ (x * (p * (1 - p))[:, None]) + np.diag(penalty)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return mean, scale, w[:-1], float(w[-1])
+
+
+def calibrate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> tuple[Calibration, CrosswalkScores, dict]:
+    """Fit on the dev bills; choose thresholds by leave-one-bill-out cross-validation over them."""
+    dev = [b for b in bills if b.split == "dev"]
+    keys = [policy_key(p) for p in matcher.policies]
+    scored = {b.path: matcher.score_all(b.bill.provisions) for b in dev}
+
+    def targets(b: LabelledBill) -> np.ndarray:
+        return np.concatenate([np.array([k in label.addresses for k in keys], float) for label in b.labels])
+
+    def stack(group: list[LabelledBill]) -> tuple[np.ndarray, np.ndarray]:
+        values = np.vstack([s.values for b in group for s in scored[b.path]])
+        return values, np.concatenate([targets(b) for b in group])
+
+    base = replace(CALIBRATION, features=FEATURES)
+    settings = list(itertools.product(*GRID.values()))
+    folds: dict[tuple, _Tally] = {s: _Tally() for s in settings}
+    for held in dev:
+        mean, scale, weights, bias = _fit(*stack([b for b in dev if b is not held]))
+        fitted = replace(base, mean=tuple(mean), scale=tuple(scale), weights=tuple(weights), bias=bias)
+        for setting in settings:
+            c = replace(fitted, **dict(zip(GRID, setting)))
+            for provision, label, s in zip(held.bill.provisions, held.labels, scored[held.path]):
+                folds[setting].add(label, addressed(matcher.decide(provision, s, c)))
+    results = {s: t.scores() for s, t in folds.items()}
+    eligible = [s for s in settings if results[s].outside_accuracy >= MIN_OUTSIDE] or settings
+    best = max(eligible, key=lambda s: (results[s].f1, results[s].top1, results[s].outside_accuracy))
+    mean, scale, weights, bias = _fit(*stack(dev))
+    chosen = replace(
+        base,
+        mean=tuple(round(float(v), 4) for v in mean),
+        scale=tuple(round(float(v), 4) for v in scale),
+        weights=tuple(round(float(v), 4) for v in weights),
+        bias=round(bias, 4),
+        **dict(zip(GRID, best)),
+    )
+    return chosen, results[best], {s: results[s] for s in settings}
+
+
+# ------------------------------------------------------------------------------ tables and the command
+
+
+SCORE_COLUMNS = (
+    ("top1", "top-1 accuracy"),
+    ("outside_accuracy", "outside accuracy"),
+    ("precision", "policy precision"),
+    ("recall", "policy recall"),
+    ("f1", "policy F1"),
+)
+
+
+def table(run: CrosswalkRun) -> list[str]:
+    lines = [
+        "| split | bills | provisions (in / outside) | " + " | ".join(c for _, c in SCORE_COLUMNS) + " |",
+        "|---" * (len(SCORE_COLUMNS) + 3) + "|",
+    ]
+    for split in ("heldout", "dev"):
+        s = run.scores.get(split)
+        if s:
+            values = " | ".join(f"{getattr(s, key):.3f}" for key, _ in SCORE_COLUMNS)
+            lines.append(f"| {split} | {s.bills} | {s.provisions} ({s.in_framework} / {s.outside}) | {values} |")
+    return lines
+
+
+def failure_table(run: CrosswalkRun) -> list[str]:
+    lines = ["| split | bill | provision | expected | got | strongest match |", "|---|---|---|---|---|---|"]
+    for row in run.failures:
+        cells = [
+            row["split"],
+            row["bill"],
+            f"{row['provision']} {row['heading'] or ''}".strip(),
+            "; ".join(row["expected"]),
+            "; ".join(row["got"]),
+            row["best"],
+        ]
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    from advisor.config import Settings, quiet_offline_environment
+    from advisor.session import Session
+
+    parser = argparse.ArgumentParser(prog="python -m advisor.crosswalk_eval", description=__doc__.split("\n\n")[0])
+    parser.add_argument("action", nargs="?", choices=["evaluate", "calibrate"], default="evaluate")
+    parser.add_argument("--split", choices=["dev", "heldout", "all"], default="dev")
+    args = parser.parse_args(argv)
+    quiet_offline_environment()
+    session = Session(Settings.from_env(), backend="extractive")
+    matcher = EvidenceMatcher(session.index, session.answerer.retriever)
+    bills = load_bills(policies={policy_key(p) for p in matcher.policies})
+    if args.action == "calibrate":
+        chosen, cv, _ = calibrate(matcher, bills)
+        print("Leave-one-bill-out on the dev bills:", json.dumps(asdict(cv), indent=1))
+        print(f"CALIBRATION = {chosen!r}")
+        return 0
+    if args.split != "all":
+        bills = [b for b in bills if b.split == args.split]
+    run = evaluate(matcher, bills)
+    print("\n".join(table(run)), "", "\n".join(failure_table(run)), sep="\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,296 @@
+"""A bill (or statute, regulation, state policy document) → its provisions, by its own structure.
+
+A provision is what a staffer cites: "Section 4", "§ 2", "Article III". Numbered headings are found
+at the start of a line in the forms bills use: ``Section 1.``, ``SECTION 2``, ``Sec. 3.``, ``§ 4``,
+``Article II`` (Markdown ``#``, HTML ``<h2>`` and Word heading styles arrive as ``#`` lines, bold
+run-in headings as plain text). Subsections (a), (b), (1)... stay with their section. When a
+document has both articles and sections, the sections are the provisions. A document without
+numbered headings falls back to its own headings, then to its paragraphs.
+
+Nothing here touches the corpus or the index: a bill is read, split and forgotten.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from advisor.corpus import _html_to_markdown, document_title, one_line, read_lines
+from advisor.errors import DocumentError, UserError
+from advisor.passages import _looks_like_heading
+from advisor.text import clean_line
+
+MIN_PROVISION_WORDS = 4  # shorter blocks are headings, signatures or residue, not provisions
+TRIED = (
+    "numbered sections (Section 1., SECTION 1, Sec. 1., § 1), articles (Article I), "
+    f"headings, and paragraphs of at least {MIN_PROVISION_WORDS} words"
+)
+
+# A number as bills write them: 4, 4a, 16.001, 22-7-1013; articles also in Roman numerals.
+_NUMBER = r"\d+[A-Za-z]?(?:[.-]\d+)*"
+# After the number: a period, colon or dash, the end of the line, or a capitalised heading or "(a)".
+# "Section 5 of this act ..." and "Section 22-7-1013, Revised Statutes, is amended" are text, not headings.
+_TAIL = r"(?:\s*[.:]\s*|\s+[—–-]\s+|\s*$|\s+(?=[A-Z(\"“]))(?P<rest>.*)$"
+_SECTION = re.compile(rf"^(?:Section|SECTION|Sec\.|SEC\.|Sect\.)\s*(?P<number>{_NUMBER}){_TAIL}")
+_PARAGRAPH_SIGN = re.compile(rf"^§§?\s*(?P<number>{_NUMBER}){_TAIL}")
+_ARTICLE = re.compile(rf"^(?:Article|ARTICLE|Art\.)\s+(?P<number>[IVXLC]+|\d+)\b{_TAIL}")
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
+_MODAL = re.compile(r"\b(?:shall|may|must|will|means|is|are|does|do|has|have)\b", re.IGNORECASE)
+_SHORT_TITLE_LINE = 6  # a first line this short ("SENATE BILL 77") is joined with the next for the title
+
+
+@dataclass(frozen=True)
+class Provision:
+    """One citable unit of a bill: its number as written, its heading (if any) and its exact text."""
+
+    id: str
+    kind: str  # "section", "article", "heading" (a section found by its heading) or "paragraph"
+    heading: str | None
+    text: str
+    context: str | None = None  # the article a section sits in, when there is one
+
+    @property
+    def label(self) -> str:
+        """How a person names it: "Section 4", "Article II", "Paragraph 3"."""
+        return {"section": "Section", "article": "Article", "heading": "Part", "paragraph": "Paragraph"}[
+            self.kind
+        ] + f" {self.id}"
+
+    @property
+    def cite(self) -> str:
+        """The bill-side citation marker: [B§4], [B Art. II], [B¶3]."""
+        if self.kind == "section":
+            return f"B§{self.id}"
+        if self.kind == "article":
+            return f"B Art. {self.id}"
+        return f"B¶{self.id}"
+
+
+@dataclass(frozen=True)
+class Bill:
+    """A document split into provisions; ``structure`` says which kind of split was used."""
+
+    title: str
+    file: str | None
+    provisions: tuple[Provision, ...]
+    structure: str
+
+
+# ------------------------------------------------------------------------------ reading
+
+
+def read_bill(path: Path, max_chars: int) -> Bill:
+    """A bill from a file (.txt .md .html .pdf .docx); every problem is a DocumentError naming the file."""
+    try:
+        lines = read_lines(path)
+    except DocumentError as exc:
+        if path.suffix.lower() == ".pdf" and exc.reason == "the file has no text":
+            raise DocumentError(
+                path, "the PDF has no text layer (a scanned image?); run it through OCR first, or paste its text"
+            ) from None
+        raise
+    _check_size(sum(len(line) + 1 for line in lines), max_chars, str(path))
+    declared = document_title(path) if path.suffix.lower() in (".pdf", ".docx") else None
+    return split_bill(lines, file=str(path), title=declared, fallback_title=path.stem)
+
+
+def bill_from_bytes(data: bytes, max_chars: int, name: str = "standard input") -> Bill:
+    """A bill pasted or piped in: plain text, Markdown or HTML."""
+    if not data.strip():
+        raise UserError(f"{name} is empty: give a bill's text, or a file.")
+    if b"\x00" in data[:8192]:
+        raise UserError(f"{name} is binary, not text: give a .pdf or .docx as a file, not on standard input.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    return bill_from_text(text, max_chars, name)
+
+
+def bill_from_text(text: str, max_chars: int, name: str = "the pasted text") -> Bill:
+    text = unicodedata.normalize("NFC", text)
+    if not text.strip():
+        raise UserError(f"{name} is empty: give a bill's text, or a file.")
+    _check_size(len(text), max_chars, name)
+    if re.search(r"<(?:html|body|p|h[1-6]|div)\b", text[:5000], re.IGNORECASE):
+        text = _html_to_markdown(text)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return split_bill(lines, file=None, fallback_title="Pasted text")
+
+
+def _check_size(chars: int, max_chars: int, name: str) -> None:
+    if chars > max_chars:
+        raise UserError(
+            f"{name} has {chars:,} characters of text; the limit is {max_chars:,} "
+            "(ADVISOR_MAX_BILL_CHARS). Check the bill in parts."
+        )
+
+
+# ------------------------------------------------------------------------------ splitting
+
+
+@dataclass
+class _Line:
+    text: str  # cleaned: markup gone, citation-like markers defused
+    markdown_heading: bool
+
+
+def _clean(lines: list[str]) -> list[_Line]:
+    out = []
+    for raw in lines:
+        heading = bool(_MARKDOWN_HEADING.match(raw.strip()))
+        out.append(_Line(clean_line(_MARKDOWN_HEADING.sub("", raw.strip())), heading))
+    return out
+
+
+def split_bill(
+    lines: list[str], file: str | None = None, title: str | None = None, fallback_title: str = "Untitled"
+) -> Bill:
+    """Provisions by numbered sections or articles, else by headings, else by paragraphs."""
+    cleaned = _clean(lines)
+    for splitter, structure in (
+        (_numbered, "numbered sections"),
+        (_by_headings, "headings"),
+        (_by_paragraphs, "paragraphs"),
+    ):
+        found = splitter(cleaned)
+        if found is not None:
+            preamble, provisions = found
+            provisions = [p for p in provisions if len(p.text.split()) >= MIN_PROVISION_WORDS or p.kind != "paragraph"]
+            provisions = [p for p in provisions if p.text.strip()]
+            if provisions:
+                if structure == "numbered sections" and all(p.kind == "article" for p in provisions):
+                    structure = "articles"
+                name = title or _title(preamble) or fallback_title
+                return Bill(name, file, tuple(provisions), structure)
+    raise UserError(f"{file or 'The text'}: no provisions found; tried {TRIED}.")
+
+
+def _numbered(lines: list[_Line]) -> tuple[list[_Line], list[Provision]] | None:
+    """Sections (or, when there are none, articles) found by their numbered headings."""
+    marks = []  # (line index, kind, number, rest of the line)
+    for i, line in enumerate(lines):
+        for kind, pattern in (("section", _SECTION), ("section", _PARAGRAPH_SIGN), ("article", _ARTICLE)):
+            m = pattern.match(line.text)
+            if m:
+                marks.append((i, kind, m.group("number"), m.group("rest").strip()))
+                break
+    if not marks:
+        return None
+    unit = "section" if any(kind == "section" for _, kind, _, _ in marks) else "article"
+    provisions: list[Provision] = []
+    context: str | None = None
+    for n, (i, kind, number, rest) in enumerate(marks):
+        end = marks[n + 1][0] if n + 1 < len(marks) else len(lines)
+        body = [line.text for line in lines[i + 1 : end]]
+        if kind != unit:  # an article heading above sections: context for the sections in it
+            heading = rest.rstrip(".:").strip()
+            context = f"Article {number}" + (f". {heading}" if _is_heading(heading) else "")
+            continue
+        heading, text = _heading_and_text(rest, body)
+        provisions.append(Provision(number, kind, heading, text, context if unit == "section" else None))
+    return lines[: marks[0][0]], provisions
+
+
+def _heading_and_text(rest: str, body: list[str]) -> tuple[str | None, str]:
+    """Split "Credit for mastery. (a) A board shall ..." into its heading and its text.
+
+    The rest of the heading line is a heading when it is short and says nothing (no "shall",
+    "may", "means"...), either alone on its line with text below it, or run in before the text.
+    """
+    body_text = "\n".join(line for line in body if line.strip()).strip()
+    if rest and body_text and not re.search(r"[.:]\s+\S", rest) and _is_heading(rest.rstrip(".:")):
+        return rest.rstrip(".:").strip(), body_text
+    run_in = re.match(r"^(?P<heading>[^.]{2,120}?)[.:]\s+(?P<text>\S.*)$", rest)
+    if run_in and _is_heading(run_in.group("heading")):
+        text = "\n".join(x for x in (run_in.group("text"), body_text) if x)
+        return run_in.group("heading").strip(), text
+    return None, "\n".join(x for x in (rest, body_text) if x).strip()
+
+
+def _is_heading(candidate: str) -> bool:
+    candidate = candidate.strip()
+    return (
+        bool(candidate)
+        and len(candidate.split()) <= 12
+        and not _MODAL.search(candidate)
+        and candidate[:1].isupper()
+        and not re.search(r"[;,]\s*$", candidate)
+    )
+
+
+def _groups(lines: list[_Line]) -> list[list[_Line]]:
+    """Blank-line separated groups of lines."""
+    groups: list[list[_Line]] = [[]]
+    for line in lines:
+        if line.text:
+            groups[-1].append(line)
+        elif groups[-1]:
+            groups.append([])
+    return [g for g in groups if g]
+
+
+def _join(lines: list[_Line]) -> str:
+    """A group's lines as text: hard-wrapped lines (the next starts in lower case) joined back up."""
+    out: list[str] = []
+    for line in lines:
+        if out and line.text[:1].islower() and not re.search(r"[.;:!?]$", out[-1]):
+            out[-1] += " " + line.text
+        else:
+            out.append(line.text)
+    return "\n".join(out)
+
+
+def _heading_line(line: _Line) -> bool:
+    return line.markdown_heading or (_looks_like_heading(line.text) and len(line.text.split()) <= 10)
+
+
+def _by_headings(lines: list[_Line]) -> tuple[list[_Line], list[Provision]] | None:
+    """Sections under the document's own (unnumbered) headings; None unless there are two or more."""
+    groups = _groups(lines)
+    if not groups:
+        return None
+    preamble: list[_Line] = []
+    if _heading_line(groups[0][0]):  # the document's title
+        preamble = [groups[0][0]]
+        groups[0] = groups[0][1:]
+    sections: list[tuple[str, list[_Line]]] = []
+    loose: list[_Line] = []  # text before the first heading
+    for group in groups:
+        body = group
+        if group and _heading_line(group[0]):
+            sections.append((group[0].text.rstrip(":"), []))
+            body = group[1:]
+        (sections[-1][1] if sections else loose).extend(body)
+    sections = [(h, body) for h, body in sections if body]
+    if len(sections) < 2:
+        return None
+    provisions = [
+        Provision(str(n), "heading", heading, _join(body)) for n, (heading, body) in enumerate(sections, start=1)
+    ]
+    return preamble + loose, provisions
+
+
+def _by_paragraphs(lines: list[_Line]) -> tuple[list[_Line], list[Provision]] | None:
+    groups = _groups(lines)
+    if not groups:
+        return None
+    preamble: list[_Line] = []
+    if len(groups) > 1 and len(groups[0]) == 1 and _heading_line(groups[0][0]):
+        preamble = groups.pop(0)
+    paragraphs = [_join(g) for g in groups]
+    paragraphs = [p for p in paragraphs if len(p.split()) >= MIN_PROVISION_WORDS]
+    return preamble, [Provision(str(n), "paragraph", None, p) for n, p in enumerate(paragraphs, start=1)]
+
+
+def _title(preamble: list[_Line]) -> str | None:
+    """The first line before the provisions; a bill number alone ("SENATE BILL 77") takes the next line too."""
+    texts = [line.text for line in preamble if line.text]
+    if not texts:
+        return None
+    title = texts[0]
+    if len(title.split()) <= _SHORT_TITLE_LINE and re.search(r"\d", title) and len(texts) > 1:
+        title = f"{title}: {texts[1]}"
+    return one_line(title, 200)

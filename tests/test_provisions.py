@@ -1,0 +1,228 @@
+"""Splitting a bill into provisions: each heading style bills use, documents without any, bad input."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from advisor.config import PROJECT_ROOT
+from advisor.errors import UserError
+from advisor.provisions import bill_from_bytes, bill_from_text, read_bill, split_bill
+
+BILLS = PROJECT_ROOT / "evals" / "bills"
+LIMIT = 500_000
+
+
+def _split(text: str):
+    return bill_from_text(text, LIMIT)
+
+
+def _ids(bill) -> list[str]:
+    return [p.id for p in bill.provisions]
+
+
+def test_section_headings_run_in_with_subsections_kept():
+    bill = _split(
+        "AN ACT relating to credit.\n\n"
+        "Section 1. Short title. This act may be cited as the Credit Act.\n\n"
+        "Section 2. Credit for demonstrated mastery. (a) A board shall award credit on mastery.\n"
+        "(b) The department shall adopt rules.\n"
+        "  (1) The rules shall name the evidence.\n\n"
+        "Section 3. This act takes effect July 1, 2026.\n"
+    )
+    assert bill.title == "AN ACT relating to credit." and bill.structure == "numbered sections"
+    assert _ids(bill) == ["1", "2", "3"]
+    one, two, three = bill.provisions
+    assert (one.heading, one.text) == ("Short title", "This act may be cited as the Credit Act.")
+    assert two.heading == "Credit for demonstrated mastery"
+    assert two.text.splitlines() == [
+        "(a) A board shall award credit on mastery.",
+        "(b) The department shall adopt rules.",
+        "(1) The rules shall name the evidence.",
+    ]
+    assert (three.heading, three.text) == (None, "This act takes effect July 1, 2026.")  # a sentence, not a heading
+    assert two.cite == "B§2" and two.label == "Section 2"
+
+
+@pytest.mark.parametrize(
+    ("text", "ids", "headings"),
+    [
+        (  # upper case, heading alone on its line
+            "HOUSE BILL 3305\nAN ACT concerning tests.\n\nSECTION 1. FINDINGS\nThe legislature finds that tests "
+            "take time.\n\nSECTION 2. PILOT\n(a) The department shall run a pilot.\n",
+            ["1", "2"],
+            ["FINDINGS", "PILOT"],
+        ),
+        (  # "Sec." with the heading on its own line
+            "Sec. 1. Short title.\nThis act may be cited as the Ready Act.\n\nSec. 2. Profile of a graduate.\n"
+            "(a) The board shall adopt a profile.\n",
+            ["1", "2"],
+            ["Short title", "Profile of a graduate"],
+        ),
+        (  # section sign, with and without a period, and numbers as statutes write them
+            "§ 4. Licensure. An applicant shall show skill.\n\n§ 16.001 Renewal\nA teacher shall renew every five "
+            "years.\n\n§§ 17 — Repeal\nSection 12 of the old act is repealed in full.\n",
+            ["4", "16.001", "17"],
+            ["Licensure", "Renewal", "Repeal"],
+        ),
+        (  # Markdown headings and bold run-in headings
+            "# HB 1\n\n## SECTION 1. PURPOSE\n\nThe purpose is to help schools.\n\n**Section 2. Waivers.** A "
+            "district may apply for a waiver.\n",
+            ["1", "2"],
+            ["PURPOSE", "Waivers"],
+        ),
+    ],
+)
+def test_each_numbered_heading_style(text, ids, headings):
+    bill = _split(text)
+    assert _ids(bill) == ids
+    assert [p.heading for p in bill.provisions] == headings
+    assert all(p.kind == "section" for p in bill.provisions)
+
+
+def test_references_and_amending_clauses_are_not_headings():
+    bill = _split(
+        "Section 1. Amendment.\n"
+        "Section 22-7-1013, Revised Statutes, is amended to read as follows.\n"
+        "Section 5 of this act applies to every district.\n\n"
+        "Section 2. Effective date. This act takes effect on passage.\n"
+    )
+    assert _ids(bill) == ["1", "2"]
+    assert "Section 22-7-1013, Revised Statutes" in bill.provisions[0].text
+    assert "Section 5 of this act applies" in bill.provisions[0].text
+
+
+def test_articles_are_provisions_unless_they_hold_sections():
+    articles = _split(
+        "A BILL\n\nARTICLE I. COMMUNITY SCHOOLS\n(a) The department shall award grants.\n(b) A school shall:\n"
+        "  (1) employ a coordinator; and\n  (2) offer summer programs.\n\nArticle II - Broadband\n"
+        "The department shall survey home internet access.\n"
+    )
+    assert articles.structure == "articles" and _ids(articles) == ["I", "II"]
+    assert articles.provisions[0].cite == "B Art. I" and "(2) offer summer programs." in articles.provisions[0].text
+    nested = _split(
+        "ARTICLE 1. FUNDING\n\nSection 101. Grants. The state shall fund grants to districts.\n\n"
+        "Section 102. Reports. Each district shall report on its grant.\n\nARTICLE 2. EDUCATORS\n\n"
+        "Section 201. Licensure. Applicants shall show mastery of practice.\n"
+    )
+    assert _ids(nested) == ["101", "102", "201"]
+    assert [p.context for p in nested.provisions] == [
+        "Article 1. FUNDING",
+        "Article 1. FUNDING",
+        "Article 2. EDUCATORS",
+    ]
+
+
+def test_a_document_with_headings_but_no_numbers_splits_by_its_headings():
+    bill = _split(
+        "State Plan for Personalized Learning\n\nOur Vision\nEvery student graduates ready for life.\n\n"
+        "Assessment Pilot\nTen districts will pilot performance assessments.\n"
+    )
+    assert bill.structure == "headings" and bill.title == "State Plan for Personalized Learning"
+    assert [(p.id, p.heading) for p in bill.provisions] == [("1", "Our Vision"), ("2", "Assessment Pilot")]
+    assert bill.provisions[1].cite == "B¶2"
+
+
+def test_a_document_with_no_headings_splits_by_paragraphs():
+    bill = _split(
+        "RESOLUTION ON LEARNING\n\nWHEREAS, the Board believes every student can learn; and\n\n"
+        "BE IT RESOLVED that districts may award credit on the basis of demonstrated\n"
+        "proficiency, and the Department shall issue guidance.\n\nSigned\n"
+    )
+    assert bill.structure == "paragraphs" and bill.title == "RESOLUTION ON LEARNING"
+    assert _ids(bill) == ["1", "2"]  # "Signed" is too short to be a provision
+    assert bill.provisions[1].text == (
+        "BE IT RESOLVED that districts may award credit on the basis of demonstrated proficiency, and the "
+        "Department shall issue guidance."
+    )  # a hard-wrapped paragraph joined back up
+    assert all(p.heading is None and p.kind == "paragraph" for p in bill.provisions)
+
+
+def test_pasted_html_is_read_as_html():
+    bill = _split("<html><body><h1>Act</h1><h2>&sect; 1. Stipends</h2><p>A teacher shall get $2,000.</p></body></html>")
+    assert [(p.id, p.heading, p.text) for p in bill.provisions] == [("1", "Stipends", "A teacher shall get $2,000.")]
+
+
+def test_citation_markers_in_a_bill_are_defused():
+    bill = _split("Section 1. Credit. A board shall award credit [3] as in [12].\n")
+    assert bill.provisions[0].text == "A board shall award credit (3) as in (12)."
+
+
+def test_every_labelled_bill_splits_as_labelled():
+    """The evaluation's bills in every format (.txt .md .html .docx) give exactly the labelled provisions."""
+    labels = [json.loads(line) for line in (BILLS / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
+    by_bill: dict[str, list[dict]] = {}
+    for label in labels:
+        by_bill.setdefault(label["bill"], []).append(label)
+    assert {Path(b).suffix for b in by_bill} == {".txt", ".md", ".html", ".docx"}
+    for name, rows in by_bill.items():
+        bill = read_bill(BILLS / name, LIMIT)
+        assert _ids(bill) == [r["provision"] for r in rows], name
+        for provision, row in zip(bill.provisions, rows):
+            assert provision.text.startswith(row["starts"]), (name, provision.id, provision.text[:80])
+    docx = read_bill(BILLS / "dev" / "learner-records-act.docx", LIMIT)
+    assert docx.title == "Learner Records and Pathways Act" and docx.provisions[1].heading == "Learner records"
+
+
+def test_the_word_bill_is_what_its_script_writes(tmp_path):
+    sys.path.insert(0, str(BILLS))
+    try:
+        import make_docx
+    finally:
+        sys.path.remove(str(BILLS))
+    target = tmp_path / "again.docx"
+    make_docx.write_docx(target, make_docx.PARAGRAPHS, make_docx.TITLE)
+    assert target.read_bytes() == (BILLS / "dev" / "learner-records-act.docx").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "standard input is empty"),
+        (b"  \n\t\n", "standard input is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "standard input is binary"),
+        (b"Hello there.", "no provisions found; tried numbered sections"),
+        (b"# Title only\n\n## Another heading\n", "no provisions found"),
+    ],
+)
+def test_bad_input_says_what_is_wrong(data, message):
+    with pytest.raises(UserError, match=message):
+        bill_from_bytes(data, LIMIT)
+
+
+def test_over_the_size_limit():
+    with pytest.raises(UserError, match=r"has 2,001 characters of text; the limit is 2,000"):
+        bill_from_text("x" * 2001, 2000)
+
+
+def test_a_scanned_pdf_without_text_says_so(tmp_path):
+    from test_corpus_formats import make_pdf
+
+    scan = tmp_path / "scan.pdf"
+    make_pdf(scan, [])
+    with pytest.raises(UserError, match="the PDF has no text layer"):
+        read_bill(scan, LIMIT)
+
+
+def test_a_pdf_bill_is_split(tmp_path):
+    from test_corpus_formats import make_pdf
+
+    pdf = tmp_path / "bill.pdf"
+    make_pdf(
+        pdf,
+        [
+            "SENATE BILL 9",
+            "Section 1. Credit. A district may award credit for mastery.",
+            "Section 2. Effective date. This act takes effect on passage.",
+        ],
+    )
+    bill = read_bill(pdf, LIMIT)
+    assert [(p.id, p.heading) for p in bill.provisions] == [("1", "Credit"), ("2", "Effective date")]
+
+
+def test_split_bill_takes_lines():
+    bill = split_bill(["Section 1. Grants. The state shall fund grants for planning."], file="x.txt")
+    assert bill.file == "x.txt" and bill.title == "Untitled"

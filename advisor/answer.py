@@ -468,9 +468,9 @@ class ExtractiveAnswerer:
         if mode == "talking-points":
             for hit, sentences in chosen:
                 n = citations.cite(hit.passage)
-                for group in _context_groups(sentences):
+                for i, group in enumerate(_context_groups(sentences)):
                     point = [Sentence(s, [n], QUOTE) for s in group]
-                    point[0].lead = point_label(hit.passage, related)
+                    point[0].lead = point_label(hit.passage, related) if i == 0 else ""  # once a passage
                     paragraphs.append(point)
             paragraphs = paragraphs[: 6 if related else 5]
         else:

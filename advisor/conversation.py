@@ -58,7 +58,7 @@ _EMPTY = STOPWORDS | frozenset(
     frameworks source sources say says tell explain describe mean means about also more else need needs state states
     policy policies thing things one ones part parts kind kinds way ways work there here answer point points example
     examples like same above previous latter former again please really okay ok yes no sure besides other another
-    then now just only""".split()
+    then now just only look looks looking happen happens make makes get gets""".split()
 )
 
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "a": 1, "single": 1}

@@ -26,8 +26,9 @@ _OPENING = re.compile(
     r"the (?:same|above|following|previous|aforementioned)|other|another|doing so|this is)\b)",
     re.IGNORECASE,
 )
-# Later in a sentence, a demonstrative noun phrase still points back ("…for these districts").
-_DEMONSTRATIVE = re.compile(r"\b(?:these|those|such)\s+(?!as\b)[a-z]", re.IGNORECASE)
+# Later in a sentence, a demonstrative noun phrase still points back ("…for these districts", "…provides
+# this development directly").
+_DEMONSTRATIVE = re.compile(r"\b(?:these|those|such|this)\s+(?!as\b|is\b|was\b|means\b)[a-z]", re.IGNORECASE)
 # "It/they/this … also" within the first words: "It also studies…", "The state also…" is fine.
 _ALSO_EARLY = re.compile(r"^\W*(?:\w+\W+){0,3}also\b", re.IGNORECASE)
 _SUBJECT_PRONOUN = re.compile(r"^\W*(?:it|they|he|she|we|this|these|those)\b", re.IGNORECASE)

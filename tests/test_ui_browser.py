@@ -145,6 +145,23 @@ def test_uncovered_question_and_bad_input_show_plainly(page):
     shot(page, "04-refusal-and-bad-input")
 
 
+def test_partial_answer_follow_up_and_the_trash_icon_clearing_memory(page):
+    ask(page, "How does Ohio award credit for mastery instead of seat time?")
+    answer = last_answer(page)
+    assert "Partly covered by the sources" in answer.inner_text() and "Ohio" in answer.inner_text()
+    assert answer.locator(".partial a.cite").count() == 0  # what is missing is said, not cited
+    assert answer.locator("a.cite").count() >= 1 and "Related" in answer.inner_text()
+    ask(page, "which of these need legislation?")
+    reworked = last_answer(page)
+    assert "Reworked the previous answer" in reworked.inner_text()
+    assert "formal authority" in reworked.inner_text()  # the framework's own definition, cited
+    shot(page, "07-partial-and-a-command")
+    page.click("#chat button[aria-label='Clear'], #chat button[title='Clear'], #chat .icon-button-wrapper button")
+    page.wait_for_function("() => document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
+    ask(page, "which of these need legislation?")  # nothing left to rework: searched as a question of its own
+    assert "Reworked the previous answer" not in last_answer(page).inner_text()
+
+
 def test_browse_the_framework_outline(page):
     page.get_by_role("tab", name="Browse the framework").click()
     outline = page.locator("#outline .outline")

@@ -120,7 +120,14 @@ def render_sentence(sentence: Sentence, turn: int, answer: Answer) -> str:
     by_id = {c.id: c.passage for c in answer.citations}
     links = "".join(cite_link(turn, n, by_id[n]) for n in sentence.citations if n in by_id)
     text = sentence.text
-    body = f"{esc(text[:-1])} {links}." if links and text.endswith(".") else f"{esc(text)} {links}".rstrip()
+    if not links:
+        body = esc(text)
+    elif text.endswith("."):
+        body = f"{esc(text[:-1])} {links}."
+    elif text.endswith(("!", "?", "”", '"', ")", ";")) or sentence.kind == "list":
+        body = f"{esc(text)} {links}"
+    else:  # a quoted line with no full stop of its own (a bullet, a heading): the marker closes it
+        body = f"{esc(text)} {links}."
     if sentence.flagged:
         return (
             f'<span class="flagged" title="The cited passage does not support this sentence">{body}</span> '
@@ -141,6 +148,20 @@ def render_paragraph(paragraph: list[Sentence], turn: int, answer: Answer) -> st
     if len(out) > 1 and all(s.kind == "list" for s in paragraph[1:]):  # a label, then the names it lists
         return out[0] + " " + "; ".join(out[1:])
     return " ".join(out)
+
+
+def render_block(paragraph: list[Sentence], turn: int, answer: Answer) -> str:
+    """A paragraph; a header followed by labelled items (the legislation split) as a list under it."""
+    items = paragraph[1:]
+    if paragraph[0].kind == "label" and sum(1 for s in items if s.lead) > 1:
+        head = f'<p><span class="label">{esc(paragraph[0].text)}</span></p>'
+        return (
+            head
+            + '<ul class="policies">'
+            + "".join(f"<li>{render_paragraph([s], turn, answer)}</li>" for s in items)
+            + "</ul>"
+        )
+    return f"<p>{render_paragraph(paragraph, turn, answer)}</p>"
 
 
 def backend_label(answer: Answer) -> str:
@@ -169,7 +190,7 @@ def render_answer(answer: Answer, turn: int, searched_for: str | None = None) ->
             items = "".join(f"<li>{render_paragraph(p, turn, answer)}</li>" for p in points)
             parts.append(f'<ul class="talking-points">{items}</ul>')
         else:
-            parts += [f"<p>{render_paragraph(p, turn, answer)}</p>" for p in paragraphs]
+            parts += [render_block(p, turn, answer) for p in paragraphs]
     if answer.note:
         parts.append(f'<p class="answer-note">Note: {esc(answer.note)}</p>')
     parts.append(f'<p class="answer-meta">{esc(backend_label(answer))}</p>')

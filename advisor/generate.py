@@ -172,16 +172,11 @@ class GenerativeAnswerer:
         claims = [c for c in claims if c not in said_not_covered]
         if said_not_covered and not any(c.markers for c in claims):
             # The model's own "the sources don't cover this", however long: never turned into citations.
-            return Answer(
-                question,
-                mode,
-                True,
-                self.name,
-                hits=hits,
-                model=self.model.name,
-                reason="the model found nothing in the passages that answers it",
-                coverage=gate.coverage,
-            )
+            refused = self.extractive.refusal(question, mode, gate.coverage, hits)
+            refused.backend, refused.model = self.name, self.model.name
+            refused.reason = "the model found nothing in the passages that answers it"
+            refused.refusal_text = None
+            return refused
         supplied: dict[int, Passage] = {n: h.passage for n, h in enumerate(hits, start=1)}
         citations = CitationList()
         kept: list[Sentence] = []

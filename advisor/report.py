@@ -25,49 +25,47 @@ ANSWER_COLUMNS = (
 )
 
 
+def _table(first: str, columns, rows: dict, counts: tuple[tuple[str, str], ...] = (), lead=(), tail=()) -> list[str]:
+    """A Markdown table: one row per name, ``columns`` (attribute, heading) as three-decimal figures;
+    ``lead``/``tail`` are (heading, format) columns before and after them."""
+    headings = [h for h, _ in lead] + [c for _, c in columns] + [h for h, _ in tail]
+    lines = [f"| {first} | " + " | ".join(headings) + " |", "|---" * (len(headings) + 1) + "|"]
+    for name, s in rows.items():
+        cells = [fmt.format(s=s) for _, fmt in lead]
+        cells += [f"{getattr(s, key):.3f}" for key, _ in columns]
+        cells += [fmt.format(s=s) for _, fmt in tail]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def retrieval_table(run: EvalRun, split: str) -> list[str]:
     n = next(iter(run.retrieval.values()))[split].questions
-    lines = [
-        f"| pipeline ({split}, {n} questions) | " + " | ".join(c for _, c in RETRIEVAL_COLUMNS) + " | chars read @5 |",
-        "|---" * (len(RETRIEVAL_COLUMNS) + 2) + "|",
-    ]
-    for name, scores in run.retrieval.items():
-        s = scores[split]
-        values = " | ".join(f"{getattr(s, key):.3f}" for key, _ in RETRIEVAL_COLUMNS)
-        lines.append(f"| {name} | {values} | {s.context_chars:,.0f} |")
-    return lines
+    rows = {name: scores[split] for name, scores in run.retrieval.items()}
+    return _table(
+        f"pipeline ({split}, {n} questions)",
+        RETRIEVAL_COLUMNS,
+        rows,
+        tail=(("chars read @5", "{s.context_chars:,.0f}"),),
+    )
 
 
 def answer_table(run: EvalRun, split: str) -> list[str]:
-    lines = [
-        f"| backend ({split}) | "
-        + " | ".join(c for _, c in ANSWER_COLUMNS)
-        + " | dangling | dropped | fell back | p50 ms | p95 ms |",
-        "|---" * (len(ANSWER_COLUMNS) + 6) + "|",
-    ]
-    for name, scores in run.answers.items():
-        s = scores[split]
-        values = " | ".join(f"{getattr(s, key):.3f}" for key, _ in ANSWER_COLUMNS)
-        lines.append(
-            f"| {name} | {values} | {s.dangling_citations} | {s.dropped_sentences} | {s.fell_back} | "
-            f"{s.latency_p50_ms:.0f} | {s.latency_p95_ms:.0f} |"
-        )
-    return lines
+    rows = {name: scores[split] for name, scores in run.answers.items()}
+    tail = (
+        ("dangling", "{s.dangling_citations}"),
+        ("dropped", "{s.dropped_sentences}"),
+        ("fell back", "{s.fell_back}"),
+        ("p50 ms", "{s.latency_p50_ms:.0f}"),
+        ("p95 ms", "{s.latency_p95_ms:.0f}"),
+    )
+    return _table(f"backend ({split})", ANSWER_COLUMNS, rows, tail=tail)
 
 
 def coverage_table(run: EvalRun, split: str) -> list[str]:
     """The three outcomes against their labels, and the quote defects over every answer."""
-    lines = [
-        f"| backend ({split}) | "
-        + " | ".join(c for _, c in COVERAGE_COLUMNS)
-        + " | dangling referents | uncited gloss |",
-        "|---" * (len(COVERAGE_COLUMNS) + 3) + "|",
-    ]
-    for name, scores in run.answers.items():
-        s = scores[split]
-        values = " | ".join(f"{getattr(s, key):.3f}" for key, _ in COVERAGE_COLUMNS)
-        lines.append(f"| {name} | {values} | {s.dangling_referents} | {s.uncited_gloss} |")
-    return lines
+    rows = {name: scores[split] for name, scores in run.answers.items()}
+    tail = (("dangling referents", "{s.dangling_referents}"), ("uncited gloss", "{s.uncited_gloss}"))
+    return _table(f"backend ({split})", COVERAGE_COLUMNS, rows, tail=tail)
 
 
 CONVERSATION_COLUMNS = (
@@ -81,17 +79,10 @@ CONVERSATION_COLUMNS = (
 
 def conversation_table(run: EvalRun, split: str) -> list[str]:
     """Follow-ups, commands and stand-alone later turns (evals/conversations.jsonl)."""
-    lines = [
-        f"| backend ({split}) | conversations | later turns | "
-        + " | ".join(c for _, c in CONVERSATION_COLUMNS)
-        + " | stand-alone turns rewritten |",
-        "|---" * (len(CONVERSATION_COLUMNS) + 4) + "|",
-    ]
-    for name, scores in run.conversations.items():
-        s = scores[split]
-        values = " | ".join(f"{getattr(s, key):.3f}" for key, _ in CONVERSATION_COLUMNS)
-        lines.append(f"| {name} | {s.conversations} | {s.later_turns} | {values} | {s.contaminated} |")
-    return lines
+    rows = {name: scores[split] for name, scores in run.conversations.items()}
+    lead = (("conversations", "{s.conversations}"), ("later turns", "{s.later_turns}"))
+    tail = (("stand-alone turns rewritten", "{s.contaminated}"),)
+    return _table(f"backend ({split})", CONVERSATION_COLUMNS, rows, lead=lead, tail=tail)
 
 
 def judge_table(run: EvalRun) -> list[str]:

@@ -110,8 +110,9 @@ class MiniLMEncoder:
 
     def encode(self, texts: list[str], bulk: bool = False) -> np.ndarray:
         """Unit-length float32 vectors, one row per text. Texts are sorted by token count and batched
-        so padding (wasted work) is small; several batches run on all cores at once. ``bulk`` (index
-        builds) uses the bulk session even for one batch, so a build loads one session, not two."""
+        so padding (wasted work) is small. ``bulk`` (index builds) runs the batches on the bulk session,
+        on every core at once; otherwise (a question, a passage's sentences) they run one after the
+        other on the query session, so answering never loads a second session."""
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         started = time.perf_counter()
@@ -120,10 +121,11 @@ class MiniLMEncoder:
         lengths = [len(e.ids) for e in encodings]
         batches = _length_batches(lengths)
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
-        if len(batches) == 1 and not bulk:  # a question, or a passage's few sentences: both threads on one run
-            out[batches[0]] = _run(self._session, [encodings[i] for i in batches[0]])
-        else:
+        if bulk:
             self._in_parallel(batches, encodings, out)
+        else:
+            for batch in batches:
+                out[batch] = _run(self._session, [encodings[i] for i in batch])
         self.work.texts += len(texts)
         self.work.tokens += sum(lengths)
         self.work.seconds += time.perf_counter() - started

@@ -238,7 +238,7 @@ class RunAhead:
                 texts = step_texts(step)
                 fresh = [t for t in dict.fromkeys(texts) if t not in self.seen]
                 self.seen.update(fresh)
-                vectors = encoder.encode(fresh, bulk=True)
+                vectors = encoder.encode(fresh, bulk=True, stop=self.stop)
                 if not self._hand_over((step, texts, dict(zip(fresh, vectors)))):
                     return  # the writer has stopped (an error, Ctrl-C)
         except BaseException as exc:  # the writer raises it

@@ -108,11 +108,12 @@ class MiniLMEncoder:
         """Drop the remembered question vectors (the benchmark times every question as new)."""
         self._recent.clear()
 
-    def encode(self, texts: list[str], bulk: bool = False) -> np.ndarray:
+    def encode(self, texts: list[str], bulk: bool = False, stop: threading.Event | None = None) -> np.ndarray:
         """Unit-length float32 vectors, one row per text. Texts are sorted by token count and batched
         so padding (wasted work) is small. ``bulk`` (index builds) runs the batches on the bulk session,
         on every core at once; otherwise (a question, a passage's sentences) they run one after the
-        other on the query session, so answering never loads a second session."""
+        other on the query session, so answering never loads a second session. A bulk encoding ends
+        after the batches running when ``stop`` is set, raising Stopped."""
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         started = time.perf_counter()
@@ -122,7 +123,7 @@ class MiniLMEncoder:
         batches = _length_batches(lengths)
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
         if bulk:
-            self._in_parallel(batches, encodings, out)
+            self._in_parallel(batches, encodings, out, stop or threading.Event())
         else:
             for batch in batches:
                 out[batch] = _run(self._session, [encodings[i] for i in batch])
@@ -131,12 +132,14 @@ class MiniLMEncoder:
         self.work.seconds += time.perf_counter() - started
         return out
 
-    def _in_parallel(self, batches: list[list[int]], encodings: list[Any], out: np.ndarray) -> None:
+    def _in_parallel(
+        self, batches: list[list[int]], encodings: list[Any], out: np.ndarray, stop: threading.Event
+    ) -> None:
         """Every batch on the bulk session, ``workers`` at a time; results written into ``out``."""
         todo: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
         for batch in reversed(batches):  # longest first, so no core is left with a long batch at the end
             todo.put(batch)
-        session, stop = self._bulk_session, threading.Event()
+        session = self._bulk_session
 
         def work() -> None:
             while not stop.is_set():
@@ -154,6 +157,12 @@ class MiniLMEncoder:
             except BaseException:  # Ctrl-C too: the workers stop after the batch they are running
                 stop.set()
                 raise
+        if stop.is_set():
+            raise Stopped
+
+
+class Stopped(Exception):
+    """A bulk encoding was stopped before it finished (its build was interrupted)."""
 
 
 def _onnx_session(threads: int) -> Any:

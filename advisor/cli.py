@@ -17,6 +17,7 @@ from pathlib import Path
 from advisor.config import PROJECT_ROOT, ConfigError, Settings, quiet_offline_environment
 from advisor.errors import UserError
 from advisor.formats import format_answer, format_hits
+from advisor.progress import terminal_progress
 from advisor.session import Session, to_stderr
 
 CONVERSATIONS = PROJECT_ROOT / "evals" / "conversations.jsonl"
@@ -254,10 +255,18 @@ def _read_lines(path: Path) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
 
 
+def _session(settings: Settings, backend: str | None, quiet: bool = False) -> Session:
+    """The opened advisor; a first-use build shows its progress bar unless ``quiet`` (JSON output)."""
+    with terminal_progress(quiet) as progress:
+        return Session(settings, backend, progress=progress)
+
+
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from advisor.index import sync_index
 
-    print(sync_index(settings, rebuild=args.rebuild, on_build=to_stderr).summary())
+    with terminal_progress() as progress:
+        report = sync_index(settings, rebuild=args.rebuild, on_build=to_stderr, progress=progress)
+    print(report.summary())
     return 0
 
 
@@ -265,7 +274,10 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     """Exit 0 when every file was added (or already there), 1 when some failed, 2 when none could be added."""
     from advisor.library import add_documents
 
-    outcomes, report = add_documents(settings, args.paths, args.title, args.doc_id, on_build=to_stderr)
+    with terminal_progress() as progress:
+        outcomes, report = add_documents(
+            settings, args.paths, args.title, args.doc_id, on_build=to_stderr, progress=progress
+        )
     for outcome in outcomes:
         if outcome.status == "failed":
             print(f"advisor: {outcome.message}", file=sys.stderr)
@@ -282,7 +294,8 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     from advisor.library import list_sources
 
-    rows = list_sources(settings, on_build=to_stderr)
+    with terminal_progress(quiet=args.json) as progress:
+        rows = list_sources(settings, on_build=to_stderr, progress=progress)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
@@ -296,7 +309,8 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     from advisor.library import remove_document
 
-    document, report = remove_document(settings, args.document, on_build=to_stderr)
+    with terminal_progress() as progress:
+        document, report = remove_document(settings, args.document, on_build=to_stderr, progress=progress)
     print(f"Removed {document.id!r} ({document.title}) and its file {document.path.name}.")
     print(report.summary())
     return 0
@@ -325,7 +339,7 @@ def _ask_conversation(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError("Give --conversation FILE alone, without a question or --file.")
     fmt = _format(args)
     turns = _read_lines(args.conversation)
-    session = Session(settings, args.backend)
+    session = _session(settings, args.backend, quiet=args.json)
     filters = session.filters(args.condition, args.source, args.part)
     conversation = Conversation(getattr(session.answerer, "model", None))
     failures = 0
@@ -377,7 +391,7 @@ def _run_batch(args, settings, run, formatter, backend: str | None = None) -> in
     _check_k(args.k)
     fmt = _format(args)
     questions = _questions(args)
-    session = Session(settings, backend)
+    session = _session(settings, backend, quiet=args.json)
     filters = session.filters(args.condition, args.source, args.part)
     failures = 0
     for raw in questions:
@@ -412,7 +426,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         if path.is_dir():
             raise UserError(f"{path} is a folder; give the file of one bill.")
         bill = read_bill(path, settings.max_bill_chars)
-    session = Session(settings, backend="extractive")
+    session = _session(settings, "extractive", quiet=fmt != "text")
     text = format_check(BillChecker(session.index, settings).check(bill), fmt)
     if out is None:
         sys.stdout.write(text)
@@ -441,7 +455,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from advisor.conversation import Conversation
     from advisor.text import check_question
 
-    session = Session(settings, args.backend)
+    session = _session(settings, args.backend, quiet=args.json)
     unsupported = args.unsupported or "flag"
     if args.question is not None:
         question = check_question(args.question, settings.max_question_chars)
@@ -510,7 +524,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         from ui.app import serve
     except ImportError as exc:
         raise UserError(f"The web app needs gradio, which is not installed ({exc}). Run ./run to install it.") from None
-    session = Session(settings, args.backend)
+    session = _session(settings, args.backend)
     try:
         demo = serve(session, settings.host, settings.port, credentials, block=False)
     except OSError as exc:
@@ -527,7 +541,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from advisor.pipelines import BM25Pipeline, DensePipeline, HybridPipeline, LlamaIndexDefaultPipeline
     from advisor.support import LLMJudge, OverlapJudge
 
-    session = Session(settings, args.backend)
+    session = _session(settings, args.backend)
     answerer = session.answerer
     extractive = getattr(answerer, "extractive", answerer)
     try:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor import corpus, passages, text
+from advisor.build import ProgressHook, bm25_retriever, passage_of, sentence_id, write_generation
 from advisor.config import Settings
 from advisor.corpus import MANIFEST_NAME, load_documents
 from advisor.embeddings import MODEL_NAME, shared_encoder
@@ -29,7 +30,6 @@ from advisor.store import IndexDamaged, Pointer, Store, build_lock, make_store, 
 from advisor.vectors import VectorSearch, read_all
 
 PARSER_MODULES = (corpus, passages, text)
-COPY_BATCH = 1000
 log = logging.getLogger(__name__)
 
 
@@ -47,14 +47,18 @@ class SyncReport:
     seconds: float
     problems: list[str]
     generation: str = ""
+    embedded: int = 0  # texts (passages and sentences) that went through the model
+    model_seconds: float = 0.0  # of ``seconds``, spent embedding them
 
     def summary(self) -> str:
         text = (
             f"Indexed {self.documents} documents, {self.passages} passages "
             f"({self.added} added, {self.removed} removed, {self.unchanged} unchanged) "
-            f"in {self.seconds:.1f} s."
+            f"in {self.seconds:.1f} s"
         )
-        return "\n".join([text, *(f"Skipped {p}" for p in self.problems)])
+        if self.embedded:
+            text += f"; {self.embedded:,} texts embedded in {self.model_seconds:.1f} s"
+        return "\n".join([text + ".", *(f"Skipped {p}" for p in self.problems)])
 
 
 def corpus_fingerprint(settings: Settings) -> str:
@@ -96,38 +100,22 @@ def _read_corpus(settings: Settings) -> tuple[list[Passage], list[str], dict[str
     return unique, problems, {doc.id: doc.path.name for doc in documents}
 
 
-def _node(passage: Passage) -> Any:
-    from llama_index.core.schema import TextNode
-
-    return TextNode(
-        id_=passage.id,
-        text=passage.text,
-        metadata=passage.metadata(),
-        # The heading and condition say what a passage is about; they help both retrievers.
-        excluded_embed_metadata_keys=["doc", "source", "order", "part"],
-        excluded_llm_metadata_keys=["doc", "order"],
-    )
-
-
-def _bm25(passages: list[Passage]) -> Any:
-    from llama_index.retrievers.bm25 import BM25Retriever
-
-    retriever = BM25Retriever.from_defaults(nodes=[_node(p) for p in passages], similarity_top_k=10)
-    retriever.bm25.corpus = retriever.corpus  # as an index loaded from disk has it: metadata filters read it
-    return retriever
-
-
 def sync_index(
-    settings: Settings, rebuild: bool = False, on_build: Callable[[str], None] | None = None, store: Store | None = None
+    settings: Settings,
+    rebuild: bool = False,
+    on_build: Callable[[str], None] | None = None,
+    store: Store | None = None,
+    progress: ProgressHook | None = None,
 ) -> SyncReport:
     """Bring the index in line with corpus/, embedding only passages it does not have yet.
 
     The new state is written as a new generation and swapped in; with nothing to change, only the
     state is refreshed. ``rebuild`` ignores the current generation (it stays as the previous one).
+    ``progress`` hears how far a build has got after each step (``advisor.build.BuildProgress``).
     """
     store = store or make_store(settings)
     try:
-        return _sync(settings, rebuild, on_build or _quiet, store)
+        return _sync(settings, rebuild, on_build or _quiet, store, progress)
     except (UserError, KeyboardInterrupt):
         raise
     except Exception:
@@ -135,8 +123,12 @@ def sync_index(
         raise
 
 
-def _sync(settings: Settings, rebuild: bool, say: Callable[[str], None], store: Store) -> SyncReport:
+def _sync(
+    settings: Settings, rebuild: bool, say: Callable[[str], None], store: Store, progress: ProgressHook | None
+) -> SyncReport:
     started = time.perf_counter()
+    encoder = shared_encoder()
+    work_before = replace(encoder.work)
     with build_lock(settings.index_dir, say):
         fingerprint = corpus_fingerprint(settings)
         wanted, problems, files = _read_corpus(settings)
@@ -155,7 +147,7 @@ def _sync(settings: Settings, rebuild: bool, say: Callable[[str], None], store: 
             generation = pointer.generation
             store.write_pointer(replace(pointer, state=state))
         else:
-            _build_generation(store, generation, wanted, new, current)
+            write_generation(store, generation, wanted, new, current, progress)
             store.write_pointer(Pointer(generation, pointer.generation if pointer else None, state))
             store.discard(keep={generation, pointer.generation} if pointer else {generation})
     return SyncReport(
@@ -167,6 +159,8 @@ def _sync(settings: Settings, rebuild: bool, say: Callable[[str], None], store: 
         seconds=time.perf_counter() - started,
         problems=problems,
         generation=generation,
+        embedded=encoder.work.texts - work_before.texts,
+        model_seconds=encoder.work.seconds - work_before.seconds,
     )
 
 
@@ -192,72 +186,6 @@ def _state(
         "model": MODEL_NAME,
         "documents": documents,
     }
-
-
-def _build_generation(
-    store: Store, generation: str, wanted: list[Passage], new: list[Passage], current: Index | None
-) -> None:
-    """A complete index under a new name: unchanged rows copied from ``current``, new ones embedded."""
-    from llama_index.core import VectorStoreIndex
-    from llama_index.vector_stores.chroma import ChromaVectorStore
-
-    from advisor.llama_embedding import MiniLMEmbedding
-
-    collection, sentences = store.collections(generation, create=True)
-    if current:
-        keep = {p.id for p in wanted} - {p.id for p in new}
-        _copy_rows(current.collection, collection, lambda pid, meta: pid in keep)
-        _copy_rows(current.sentences, sentences, lambda sid, meta: meta["passage_id"] in keep)
-    if new:
-        index = VectorStoreIndex.from_vector_store(
-            ChromaVectorStore(chroma_collection=collection), embed_model=MiniLMEmbedding()
-        )
-        index.insert_nodes([_node(p) for p in new])
-        _add_sentences(sentences, new)
-    store.save_bm25(generation, _bm25(wanted))
-
-
-def _copy_rows(source: Any, target: Any, keep: Callable[[str, dict], bool]) -> None:
-    """Rows (ids, texts, metadata, vectors) from one collection to another, page by page."""
-    offset = 0
-    while True:
-        got = source.get(include=["documents", "metadatas", "embeddings"], limit=COPY_BATCH, offset=offset)
-        if not got["ids"]:
-            return
-        offset += len(got["ids"])
-        columns = zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])
-        rows = [(pid, doc, meta, vector) for pid, doc, meta, vector in columns if keep(pid, meta)]
-        if rows:
-            ids, docs, metas, vectors = (list(column) for column in zip(*rows))
-            target.add(ids=ids, documents=docs, metadatas=metas, embeddings=vectors)
-
-
-def sentence_id(passage_id: str, position: int) -> str:
-    return f"{passage_id}-{position}"
-
-
-def passage_of(sentence_id: str) -> str:
-    return sentence_id.rsplit("-", 1)[0]
-
-
-def _add_sentences(collection: Any, passages: list[Passage]) -> None:
-    """Sentence vectors are computed once here, so answering a question embeds only the question."""
-    ids, docs, metas = [], [], []
-    for p in passages:
-        for i, sentence in enumerate(p.sentences):
-            ids.append(sentence_id(p.id, i))
-            docs.append(sentence)
-            # The passage's filterable metadata too, so sentence search honours the same filters.
-            metas.append(
-                {"passage_id": p.id, "position": i}
-                | {k: v for k, v in p.metadata().items() if k in ("doc", "condition", "part")}
-            )
-    vectors = shared_encoder().encode(docs)
-    for start in range(0, len(ids), COPY_BATCH):
-        end = start + COPY_BATCH
-        collection.add(
-            ids=ids[start:end], documents=docs[start:end], metadatas=metas[start:end], embeddings=vectors[start:end]
-        )
 
 
 class Index:
@@ -301,7 +229,7 @@ class Index:
         if probe["ids"]:  # a vector search, so a damaged vector segment shows now, not mid-question
             self.collection.query(query_embeddings=[probe["embeddings"][0]], n_results=1, include=[])
         ordered = sorted(self.passages.values(), key=lambda p: (p.doc_id, p.order))
-        self.bm25 = self.store.load_bm25(self.generation, lambda: _bm25(ordered).bm25)
+        self.bm25 = self.store.load_bm25(self.generation, lambda: bm25_retriever(ordered).bm25)
         if {row["node_id"] for row in self.bm25.corpus} != set(self.passages):
             raise IndexDamaged("the BM25 index does not match the passages")
 
@@ -374,7 +302,9 @@ def index_is_current(settings: Settings) -> bool:
     return pointer is not None and pointer.state["fingerprint"] == corpus_fingerprint(settings)
 
 
-def open_index(settings: Settings, on_build: Callable[[str], None] | None = None) -> Index:
+def open_index(
+    settings: Settings, on_build: Callable[[str], None] | None = None, progress: ProgressHook | None = None
+) -> Index:
     """Open the current index, building it first when there is none, when it is damaged, or (with
     the embedded store) when the corpus has changed. With a Chroma server the shared index is
     served as it is, and only ``advisor index`` (or add/remove) changes it: an app instance whose
@@ -396,7 +326,7 @@ def open_index(settings: Settings, on_build: Callable[[str], None] | None = None
         rebuild = True
     else:
         say("Building the index (first use or changed corpus)…")
-    say(sync_index(settings, rebuild=rebuild, on_build=say, store=store).summary())
+    say(sync_index(settings, rebuild=rebuild, on_build=say, store=store, progress=progress).summary())
     try:
         pointer = store.read_pointer()
         assert pointer is not None  # sync_index wrote it

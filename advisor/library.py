@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from advisor.build import ProgressHook
 from advisor.config import Settings
 from advisor.corpus import MANIFEST_NAME, Document, document_title, load_documents, one_line
 from advisor.errors import DocumentError, UserError
@@ -50,8 +51,10 @@ def add_documents(
     title: str | None = None,
     doc_id: str | None = None,
     on_build: Callable[[str], None] = print,
+    progress: ProgressHook | None = None,
 ) -> tuple[list[Outcome], SyncReport | None]:
-    """Add each file (folders: every file inside, hidden ones skipped) and index the ones that were good."""
+    """Add each file (folders: every file inside, hidden ones skipped) and index the ones that were good;
+    ``progress`` hears how far indexing them has got."""
     if (title is not None or doc_id is not None) and (len(paths) != 1 or paths[0].is_dir()):
         raise UserError("--title and --id describe one document: give exactly one file with them.")
     if doc_id is not None and not _ID.fullmatch(doc_id):
@@ -84,7 +87,7 @@ def add_documents(
         if not entries:
             return outcomes, None
         _write_manifest(settings.corpus_dir, entries)
-        report = sync_index(settings, on_build=on_build)
+        report = sync_index(settings, on_build=on_build, progress=progress)
     return outcomes, report
 
 
@@ -188,7 +191,7 @@ def find_document(settings: Settings, name: str) -> Document:
 
 
 def remove_document(
-    settings: Settings, name: str, on_build: Callable[[str], None] = print
+    settings: Settings, name: str, on_build: Callable[[str], None] = print, progress: ProgressHook | None = None
 ) -> tuple[Document, SyncReport]:
     """Take a document out of the manifest, then the corpus folder, then the index."""
     with build_lock(settings.index_dir, on_build):
@@ -202,7 +205,7 @@ def remove_document(
             if document.id in ids:
                 _replace_manifest(path, _without_entry(text, document.id), [i for i in ids if i != document.id])
         document.path.unlink(missing_ok=True)
-        return document, sync_index(settings, on_build=on_build)
+        return document, sync_index(settings, on_build=on_build, progress=progress)
 
 
 def _without_entry(text: str, doc_id: str) -> str:
@@ -218,9 +221,11 @@ def _without_entry(text: str, doc_id: str) -> str:
     return text
 
 
-def list_sources(settings: Settings, on_build: Callable[[str], None] = print) -> list[dict[str, Any]]:
+def list_sources(
+    settings: Settings, on_build: Callable[[str], None] = print, progress: ProgressHook | None = None
+) -> list[dict[str, Any]]:
     """Every indexed document: id, title, file, passage count and when its passages were last indexed."""
-    index = open_index(settings, on_build=on_build)
+    index = open_index(settings, on_build=on_build, progress=progress)
     return [
         {
             "id": doc_id,

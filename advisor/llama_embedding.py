@@ -34,7 +34,7 @@ class MiniLMEmbedding(BaseEmbedding):
         return self._encoder.encode([text])[0].tolist()
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._encoder.encode(texts).tolist()
+        return self._encoder.encode(texts, bulk=True).tolist()  # building an index: every core
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)

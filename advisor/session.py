@@ -10,9 +10,12 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor.config import Settings
+
+if TYPE_CHECKING:
+    from advisor.build import ProgressHook
 
 
 def to_stderr(message: str) -> None:
@@ -24,8 +27,13 @@ class Session:
     """The index (built on first use) and the answerer the settings or ``backend`` ask for."""
 
     def __init__(
-        self, settings: Settings, backend: str | None = None, on_build: Callable[[str], None] = to_stderr
+        self,
+        settings: Settings,
+        backend: str | None = None,
+        on_build: Callable[[str], None] = to_stderr,
+        progress: ProgressHook | None = None,
     ) -> None:
+        """``progress`` hears how far a first-use build has got (a terminal bar, a web page's indicator)."""
         from advisor.backends import make_answerer
         from advisor.embeddings import shared_encoder
         from advisor.index import open_index
@@ -34,7 +42,7 @@ class Session:
         self.settings = settings
         self.backend = backend
         self.on_build = on_build
-        self.index = open_index(settings, on_build=on_build)
+        self.index = open_index(settings, on_build=on_build, progress=progress)
         self.answerer = make_answerer(self.index, settings, backend)
         self._reloading = threading.Lock()
 

@@ -26,6 +26,7 @@ class ProcessRun:
     peak_rss_mib: float
     lines: int  # lines printed on stdout
     first_line: str
+    last_line: str = ""
 
 
 def advisor_command() -> list[str]:
@@ -55,7 +56,8 @@ def timed_run(command: list[str], env: dict[str, str], timeout: float = 3600.0) 
             assert proc.stdout is not None
             first = proc.stdout.readline()
             first_at = time.perf_counter()
-            lines = (1 if first else 0) + proc.stdout.read().count(b"\n")
+            rest = proc.stdout.read()
+            lines = (1 if first else 0) + rest.count(b"\n")
             _, status, usage = os.wait4(proc.pid, 0)
             ended = time.perf_counter()
         except BaseException:  # interrupted: leave no process behind
@@ -70,4 +72,5 @@ def timed_run(command: list[str], env: dict[str, str], timeout: float = 3600.0) 
             tail = stderr.read().decode("utf-8", "replace").strip().splitlines()[-5:]
             raise BenchmarkError(f"{' '.join(command[:4])} … exited with {code}: " + " | ".join(tail))
     text = first.decode("utf-8", "replace").strip()
-    return ProcessRun(first_at - started, ended - started, usage.ru_maxrss / 1024, lines, text)
+    last = ([text] + rest.decode("utf-8", "replace").strip().splitlines())[-1].strip()
+    return ProcessRun(first_at - started, ended - started, usage.ru_maxrss / 1024, lines, text, last)

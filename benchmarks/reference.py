@@ -9,6 +9,7 @@ with llama-index's ``MockLLM`` in place of a model, so it costs the pipeline's o
 
     python -m benchmarks.reference build CORPUS_DIR PERSIST_DIR
     python -m benchmarks.reference ask PERSIST_DIR (QUESTION | --file FILE)
+    python -m benchmarks.reference add PERSIST_DIR PDF     (like `advisor add`: insert one document, persist)
 """
 
 from __future__ import annotations
@@ -41,6 +42,18 @@ def load(persist_dir: Path) -> Any:
     return load_index_from_storage(storage, embed_model=MiniLMEmbedding())
 
 
+def add(persist_dir: Path, pdf: Path) -> None:
+    """One more document into the persisted index, as a user of the default pipeline would: its pages'
+    text (pypdf, which llama-index's PDF reader uses too) inserted, the storage persisted again."""
+    from llama_index.core import Document
+    from pypdf import PdfReader
+
+    text = "\n\n".join(page.extract_text() or "" for page in PdfReader(pdf).pages)
+    index = load(persist_dir)
+    index.insert(Document(text=text, metadata={"title": pdf.stem}))
+    index.storage_context.persist(str(persist_dir))
+
+
 def query_engine(index: Any) -> Any:
     from llama_index.core.llms import MockLLM
 
@@ -63,10 +76,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("persist_dir", type=Path)
     p.add_argument("question", nargs="?")
     p.add_argument("--file", type=Path)
+    p = sub.add_parser("add")
+    p.add_argument("persist_dir", type=Path)
+    p.add_argument("pdf", type=Path)
     args = parser.parse_args(argv)
     quiet_offline_environment()
     if args.command == "build":
         build(args.corpus_dir, args.persist_dir)
+        return 0
+    if args.command == "add":
+        add(args.persist_dir, args.pdf)
         return 0
     questions = args.file.read_text(encoding="utf-8").splitlines() if args.file else [args.question]
     engine = query_engine(load(args.persist_dir))

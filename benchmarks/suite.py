@@ -3,7 +3,12 @@
 Everything runs against temporary copies: a corpus folder per size (benchmarks/scale.py) and an
 index folder per size for the advisor and for the reference, passed to ``advisor`` through
 ADVISOR_CORPUS_DIR and ADVISOR_INDEX_DIR, so the project's own index/ is never touched.
-Advisor and reference runs alternate, so machine load falls on both alike.
+Advisor and reference runs alternate, so machine load falls on both alike; the load average at
+the start of each build is noted beside it.
+
+Per corpus size the build is reported as time, sentences indexed per second, the share of the
+build the embedding model was running (the advisor prints it), and peak RSS; then a ~300-page
+PDF of new text (benchmarks/pdf.py) is added to a copy of the built index, launch to searchable.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import argparse
 import json
 import os
 import platform
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,19 +30,22 @@ from typing import Any
 
 from advisor.config import PROJECT_ROOT, quiet_offline_environment
 from benchmarks import install, web
+from benchmarks.pdf import make_pdf
 from benchmarks.procs import BenchmarkError, ProcessRun, advisor_command, offline_env, python_module, timed_run
 from benchmarks.report import Figure, Target, table, write_json
 from benchmarks.scale import make_corpus
 from benchmarks.stats import Summary
 
-SECTIONS = ("cold", "warm", "batch", "scale", "install", "web")
+SECTIONS = ("cold", "warm", "batch", "scale", "add", "install", "web")
 QUESTIONS = PROJECT_ROOT / "evals" / "questions.jsonl"
 COLD_QUESTION = "Can a state award credit based on mastery instead of seat time?"
 DEFAULT_OUT = PROJECT_ROOT / "benchmark-results" / "latest.json"
 MAX_SIZE = 1000
 SMOKE_MAX_BYTES = 4096  # the smoke run's corpus: the shipped documents up to this size
 SMOKE_WEB_SECONDS = 3
-GROWTH_SIZE, GROWTH_LIMIT = 100, 3.0  # at 100× the corpus, query p50 under 3× the shipped corpus's
+GROWTH_SIZE, GROWTH_LIMIT = 100, 1.5  # at 100× the corpus, query p50 under 1.5× the shipped corpus's
+PDF_PAGES, SMOKE_PDF_PAGES = 300, 3
+_MODEL_TIME = re.compile(r" in ([\d.]+) s; ([\d,]+) texts embedded in ([\d.]+) s")
 
 TARGETS = {  # README, "Performance"; warm figures must also beat the reference
     "cold": [Target("median", 3.0)],
@@ -43,6 +53,7 @@ TARGETS = {  # README, "Performance"; warm figures must also beat the reference
     "retrieve": [Target("median", 15.0), Target("p95", 40.0)],
     "answer": [Target("median", 40.0)],
 }
+BUILD_TARGETS = {20: [Target("median", 60.0)], 100: [Target("median", 300.0)]}  # seconds; 1×: ratio ≤ 1
 
 
 def _sizes(text: str) -> list[int]:
@@ -84,7 +95,8 @@ def parser() -> argparse.ArgumentParser:
         "(same corpus, same embedding model); print a table and write JSON.",
         epilog="Sections: cold (start-up and peak memory of `advisor ask`), warm (per-question latency), "
         "batch (`ask --file --json` throughput), scale (index build and query latency per corpus size), "
-        "install (fresh venv: time and size), web (`advisor serve`).",
+        "add (a ~300-page PDF added to each size's index), install (fresh venv: time and size), "
+        "web (`advisor serve`).",
     )
     p.add_argument(
         "--sizes",
@@ -163,6 +175,18 @@ class SizeResult:
     reference_build: ProcessRun
     warm: dict[str, Any] | None
     reference_warm: dict[str, Any] | None
+    sentences: int = 0  # indexed by the advisor's build
+    load: float = 0.0  # load average (1 min) when the build started
+    add: ProcessRun | None = None  # `advisor add` of the PDF into a copy of this size's index
+    reference_add: ProcessRun | None = None
+    add_load: float = 0.0
+    add_pages: int = 0
+
+    @property
+    def model_seconds(self) -> float | None:
+        """Of the build's own reckoning (its summary line), the seconds the embedding model ran."""
+        found = _MODEL_TIME.search(self.build.first_line)
+        return float(found.group(3)) if found else None
 
 
 class Bench:
@@ -194,10 +218,12 @@ class Bench:
         make_corpus(PROJECT_ROOT / "corpus", self.corpus(size), size, max_bytes=max_bytes)
         env = self.env(size)
         progress(f"{size}× corpus: building the advisor's index and the reference's…")
+        load = os.getloadavg()[0]
         build = timed_run([*advisor_command(), "index", "--rebuild"], env)
         reference_build = timed_run(
             [*python_module("benchmarks.reference"), "build", str(self.corpus(size)), self.reference_dir(size)], env
         )
+        state = json.loads((self.tmp / f"index-{size}x" / "current.json").read_text(encoding="utf-8"))["state"]
         warm = reference_warm = None
         if self.options.wants("warm"):
             progress(f"{size}× corpus: warm latency over {len(self.questions)} questions × {self.options.repeats}…")
@@ -211,7 +237,33 @@ class Bench:
                 env,
             )
             warm, reference_warm = both["advisor"], both["reference"]
-        return SizeResult(size, build, reference_build, warm, reference_warm)
+        result = SizeResult(size, build, reference_build, warm, reference_warm, state["sentences"], load)
+        if self.options.wants("add"):
+            self.measure_add(result)
+        return result
+
+    def pdf(self) -> Path:
+        path = self.tmp / "state-code.pdf"
+        if not path.exists():
+            make_pdf(PROJECT_ROOT / "corpus", path, SMOKE_PDF_PAGES if self.options.smoke else PDF_PAGES)
+        return path
+
+    def measure_add(self, result: SizeResult) -> None:
+        """Add the PDF to copies of this size's indexes (the originals serve the later figures)."""
+        size, pdf = result.size, self.pdf()
+        copy = self.tmp / f"add-{size}x"
+        shutil.copytree(self.corpus(size), copy / "corpus")
+        shutil.copytree(self.tmp / f"index-{size}x", copy / "index")
+        shutil.copytree(self.reference_dir(size), copy / "reference")
+        env = offline_env(ADVISOR_CORPUS_DIR=str(copy / "corpus"), ADVISOR_INDEX_DIR=str(copy / "index"))
+        result.add_pages = SMOKE_PDF_PAGES if self.options.smoke else PDF_PAGES
+        progress(f"{size}× corpus: adding a {result.add_pages}-page PDF…")
+        result.add_load = os.getloadavg()[0]
+        result.add = timed_run([*advisor_command(), "add", str(pdf)], env)
+        result.reference_add = timed_run(
+            [*python_module("benchmarks.reference"), "add", str(copy / "reference"), str(pdf)], env
+        )
+        shutil.rmtree(copy)
 
     def cold_and_batch(self) -> tuple[list[ProcessRun], ...]:
         """Alternating fresh processes: (advisor ask, reference ask, advisor batch, reference batch)."""
@@ -274,6 +326,65 @@ def _warm_figures(section: str, result: SizeResult, base: SizeResult | None) -> 
     return figures
 
 
+def _build_figures(result: SizeResult) -> list[Figure]:
+    """Time, throughput, share in the model and peak memory of one size's build; then the PDF's add."""
+    size, build, at = result.size, result.build, f"{result.size}× corpus"
+    figures = [
+        Figure(
+            "scale",
+            f"index build, {at}",
+            "s",
+            Summary.single(build.total_s),
+            Summary.single(result.reference_build.total_s),
+            targets=BUILD_TARGETS.get(size, []),
+            beat_reference=size == 1,
+            note=f"{at}: {build.first_line} (load average {result.load:.1f} at the start)",
+        ),
+        Figure(
+            "scale",
+            f"sentences indexed per second, {at}",
+            "/s",
+            Summary.single(result.sentences / build.total_s),
+            higher_is_better=True,
+            note=f"{at}: {result.sentences:,} sentences (and their passages), launch to exit",
+        ),
+    ]
+    if result.model_seconds is not None:
+        figures.append(
+            Figure(
+                "scale",
+                f"share of the build in the model, {at}",
+                "%",
+                Summary.single(100 * result.model_seconds / build.total_s),
+                note=f"{at}: the model ran {result.model_seconds:.1f} s of the {build.total_s:.1f} s "
+                "(process start and imports included)",
+            )
+        )
+    figures.append(
+        Figure(
+            "scale",
+            f"build peak RSS, {at}",
+            "MiB",
+            Summary.single(build.peak_rss_mib),
+            Summary.single(result.reference_build.peak_rss_mib),
+        )
+    )
+    if result.add and result.reference_add:
+        figures.append(
+            Figure(
+                "add",
+                f"add a {result.add_pages}-page PDF → searchable, {at}",
+                "s",
+                Summary.single(result.add.total_s),
+                Summary.single(result.reference_add.total_s),
+                note=f"{at}: `advisor add` of new text, launch to the index swapped in: "
+                f"{result.add.last_line} (load average {result.add_load:.1f}); the reference loads its "
+                "storage, inserts the document and persists",
+            )
+        )
+    return figures
+
+
 def figures_for(
     options: Options,
     sizes: list[SizeResult],
@@ -323,16 +434,7 @@ def figures_for(
             )
         )
     for result in sizes:
-        figures.append(
-            Figure(
-                "scale",
-                f"index build, {result.size}× corpus",
-                "s",
-                Summary.single(result.build.total_s),
-                Summary.single(result.reference_build.total_s),
-                note=f"{result.size}× corpus: {result.build.first_line}",
-            )
-        )
+        figures += _build_figures(result)
     for result in sizes[1:]:
         figures += _warm_figures("scale", result, base)
     if installs:

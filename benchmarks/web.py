@@ -19,12 +19,13 @@ import urllib.request
 
 from advisor.config import PROJECT_ROOT
 from benchmarks.procs import BenchmarkError, advisor_command
-from benchmarks.report import Figure
+from benchmarks.report import Figure, Target
 from benchmarks.stats import Summary
 
 CLIENTS = 8
 SECTION = "web app"
 START_TIMEOUT_S = 180.0
+USABLE_PAGE_TARGET = Target("median", 2.0)  # seconds from launch
 
 
 def _free_port() -> int:
@@ -82,7 +83,7 @@ def measure(env: dict[str, str], questions: list[str], runs: int, load_seconds: 
         f"4th as talking points), {result.errors} errors"
     )
     return [
-        Figure(SECTION, "cold `advisor serve` → usable page", "s", Summary.of(starts)),
+        Figure(SECTION, "cold `advisor serve` → usable page", "s", Summary.of(starts), targets=[USABLE_PAGE_TARGET]),
         Figure(
             SECTION,
             f"throughput, {CLIENTS} concurrent clients",

@@ -38,3 +38,16 @@ def test_llama_index_interface_uses_the_same_vectors():
     text = "Can a state award credit based on mastery instead of seat time?"
     assert np.allclose(model.get_query_embedding(text), shared_encoder().encode([text])[0], atol=1e-6)
     assert len(model.get_text_embedding_batch(["a", "b"])) == 2
+
+
+def test_batching_and_cores_do_not_change_the_vectors():
+    """Index builds batch texts by length and run batches on every core; a question is embedded alone.
+    All three must give the same vector for the same text (padding is masked, kernels sum alike)."""
+    from advisor.text import split_sentences
+
+    corpus = (PROJECT_ROOT / "corpus" / "rfa-from-state-commitment-to-district-implementation.txt").read_text("utf-8")
+    texts = json.loads(REFERENCE.read_text())["texts"] + split_sentences(corpus)[:60] + [corpus[:3000]]
+    encoder = shared_encoder()
+    alone = np.vstack([encoder.encode([text]) for text in texts])
+    assert len(texts) > 40 and np.abs(encoder.encode(texts, bulk=True) - alone).max() < 1e-6
+    assert np.abs(encoder.encode(texts) - alone).max() < 1e-6

@@ -74,6 +74,33 @@ def test_a_killed_rebuild_leaves_the_previous_index_serving(settings, index, tmp
     assert not new.exists() and _pointer(live).generation == pointer.generation
 
 
+def test_ctrl_c_during_a_build_stops_it_and_leaves_the_previous_index_serving(settings, index, tmp_path):
+    """SIGINT (Ctrl-C) while the model embeds: the build stops with exit 130 and no traceback, the
+    pointer still names the previous generation, answers are unchanged, and the next sync tidies up."""
+    live = replace(settings, index_dir=tmp_path / "index")
+    shutil.copytree(settings.index_dir, live.index_dir)
+    before = _ranked(live)
+    pointer = _pointer(live)
+    new = live.index_dir / f"gen-{int(pointer.generation[4:]) + 1:06d}"
+    build = subprocess.Popen(
+        [sys.executable, "-m", "advisor.cli", "index", "--rebuild"],
+        env=os.environ | _env(live),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal's foreground job has it
+    )
+    deadline = time.monotonic() + 120
+    while not (new / "chroma" / "chroma.sqlite3").exists() and build.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert build.poll() is None, "the build finished before it could be interrupted"
+    build.send_signal(signal.SIGINT)
+    out, err = build.communicate(timeout=60)
+    assert build.returncode == 130 and out == b"" and b"Traceback" not in err, err.decode()
+    assert _pointer(live) == pointer and _ranked(live) == before
+    result = run_advisor("index", env=_env(live))
+    assert result.returncode == 0 and b"0 added, 0 removed" in result.stdout and not new.exists()
+
+
 def _garbage_sqlite(settings: Settings) -> str:
     path = settings.index_dir / _pointer(settings).generation / "chroma" / "chroma.sqlite3"
     path.write_bytes(b"this is not a database" * 500)

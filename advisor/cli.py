@@ -197,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+MAX_BATCH_BYTES = 10 * 2**20  # `--file`: 10 MB is ~5,000 questions at the longest a question may be
+
+
 def _check_k(k: int | None) -> None:
     if k is not None and not 1 <= k <= 50:
         raise UserError(f"--k must be between 1 and 50, not {k}.")
@@ -207,11 +210,19 @@ def _questions(args: argparse.Namespace) -> Iterator[str] | list[str]:
         raise UserError("Give a question or --file, not both.")
     if args.file:
         try:
-            raw = args.file.read_bytes()
+            with args.file.open("rb") as handle:  # at most the limit: the "file" may be /dev/zero or a pipe
+                raw = handle.read(MAX_BATCH_BYTES + 1)
         except OSError as exc:
             raise UserError(f"Cannot read {args.file}: {exc.strerror or exc}") from None
+        if len(raw) > MAX_BATCH_BYTES:
+            raise UserError(
+                f"{args.file} is over {MAX_BATCH_BYTES // 2**20} MB; a question file holds one question a line. "
+                "Split it into smaller files."
+            )
         text = raw.decode("utf-8", errors="surrogateescape")
-        return [line for line in text.splitlines() if line.strip()]
+        # "\n" only (a "\r" before it dropped): str.splitlines would also split at U+2028, NEL and form
+        # feed inside a line, and the answers would no longer line up with the file's lines.
+        return [line.removesuffix("\r") for line in text.split("\n") if line.strip()]
     if args.question is None:
         raise UserError("Give a question (in quotes) or --file FILE.")
     return [args.question]

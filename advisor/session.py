@@ -30,11 +30,18 @@ class Session:
         from advisor.embeddings import shared_encoder
         from advisor.index import open_index
 
-        shared_encoder().load_in_background()
+        encoder = shared_encoder()
+        encoder.load_in_background()
         self.settings = settings
         self.backend = backend
         self.on_build = on_build
-        self.index = open_index(settings, on_build=on_build)
+        try:
+            self.index = open_index(settings, on_build=on_build)
+        except BaseException:
+            # A process that exits while ONNX Runtime is still loading on its thread aborts ("terminate
+            # called without an active exception", SIGABRT) instead of printing the error and exiting 2.
+            encoder._wait_for_load()
+            raise
         self.answerer = make_answerer(self.index, settings, backend)
         self._reloading = threading.Lock()
 

@@ -43,51 +43,109 @@ class Document:
 
 
 def load_documents(corpus_dir: Path) -> list[Document]:
-    """The manifest's documents in manifest order, then any other supported file in the folder."""
+    """The manifest's documents in manifest order, then any other supported file in the folder.
+
+    corpus/ is the only place documents come from: a manifest entry must name a file inside it, and
+    a link that leads out of it is not followed. A listed file that is missing is still returned
+    (indexing reports it, with the way out); every other manifest mistake is a UserError naming
+    the entry and the field.
+    """
     if not corpus_dir.is_dir():
         raise UserError(f"The corpus folder {corpus_dir} does not exist (set ADVISOR_CORPUS_DIR).")
     manifest_path = corpus_dir / MANIFEST_NAME
-    entries: list[dict] = []
+    entries: list = []
     if manifest_path.exists():
         try:
             entries = tomllib.loads(manifest_path.read_text(encoding="utf-8")).get("document", [])
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise UserError(f"{manifest_path} is not valid TOML: {exc}") from None
-    documents: list[Document] = []
-    seen_files: set[str] = set()
-    for entry in entries:
-        if "file" not in entry or "id" not in entry:
-            raise UserError(f"{manifest_path}: every [[document]] needs an id and a file: {entry}")
-        path = corpus_dir / entry["file"]
-        if not path.exists():
-            raise UserError(f"{manifest_path} lists {entry['file']}, which is not in {corpus_dir}.")
-        seen_files.add(path.name)
-        documents.append(
-            Document(
-                id=entry["id"],
-                path=path,
-                title=entry.get("title") or path.stem,
-                kind=entry.get("kind", "document"),
-                layout=entry.get("layout", "auto"),
-                short_title=entry.get("short_title"),
-                publisher=entry.get("publisher"),
-                authors=tuple(entry.get("authors", ())),
-                date=str(entry["date"]) if "date" in entry else None,
-                edition=entry.get("edition"),
-            )
-        )
-    for path in sorted(corpus_dir.iterdir()):
-        if path.name in seen_files or path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            continue
-        documents.append(Document(id=path.stem, path=path, title=document_title(path)))
+        if not isinstance(entries, list):
+            raise UserError(f"{manifest_path}: documents are [[document]] tables, not a single 'document' value.")
+    documents = [_manifest_entry(corpus_dir, manifest_path, n, entry) for n, entry in enumerate(entries, start=1)]
+    listed = {d.path.resolve() for d in documents}
+    for path in corpus_files(corpus_dir):
+        if path.resolve() not in listed and path.suffix.lower() in SUPPORTED_SUFFIXES:
+            documents.append(Document(id=path.stem, path=path, title=document_title(path)))
     ids = [d.id for d in documents]
     if len(set(ids)) != len(ids):
         raise UserError(f"Two corpus documents share an id: {sorted(i for i in ids if ids.count(i) > 1)}")
     return documents
 
 
-def document_title(path: Path) -> str:
-    """The title a PDF or Word file declares, else the document's first heading or line, else its file name."""
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """The regular files directly in corpus/, hidden ones (an add in progress) and links out of it left out."""
+    if not corpus_dir.is_dir():
+        return []
+    return [p for p in sorted(corpus_dir.iterdir()) if not p.name.startswith(".") and inside(corpus_dir, p)]
+
+
+def inside(folder: Path, path: Path) -> bool:
+    """Whether ``path``, links followed, is a regular file within ``folder`` (or missing but named within it)."""
+    try:
+        target = path.resolve()
+        within = target.is_relative_to(folder.resolve()) and target != folder.resolve()
+    except (OSError, RuntimeError):  # a link loop
+        return False
+    return within and (target.is_file() or not target.exists())
+
+
+_TEXT_FIELDS = ("title", "kind", "layout", "short_title", "publisher", "edition")
+
+
+def _manifest_entry(corpus_dir: Path, manifest_path: Path, n: int, entry: object) -> Document:
+    """One [[document]] table checked field by field, so a hand-edit mistake is named, not a traceback."""
+    where = f"{manifest_path}: document {n}"
+    if not isinstance(entry, dict):
+        raise UserError(f"{where} is not a [[document]] table.")
+
+    def wrong(field: str, must: str) -> UserError:
+        return UserError(f"{where}: {field} must be {must}, not {entry[field]!r}.")
+
+    for required in ("id", "file"):
+        if required not in entry:
+            raise UserError(f"{where}: every [[document]] needs an id and a file (this one has no {required}).")
+        if not isinstance(entry[required], str) or not entry[required].strip():
+            raise wrong(required, "non-empty text in quotes")
+        if required == "id":
+            where = f"{where} ({entry['id']!r})"
+    for name in _TEXT_FIELDS:
+        if name in entry and not isinstance(entry[name], str):
+            raise wrong(name, "text in quotes")
+    authors = entry.get("authors", [])
+    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
+        raise wrong("authors", 'a list of names in quotes, e.g. ["A. Author"]')
+    if "date" in entry and isinstance(entry["date"], (dict, list)):
+        raise wrong("date", 'a date such as 2024-05-01 or "May 2024"')
+    relative = Path(entry["file"])
+    path = corpus_dir / relative
+    if relative.is_absolute() or ".." in relative.parts or not inside(corpus_dir, path):
+        raise wrong("file", f"the name of a file in {corpus_dir} (advisor add copies documents there)")
+    return Document(
+        id=entry["id"],
+        path=path,
+        title=entry.get("title") or path.stem,
+        kind=entry.get("kind", "document"),
+        layout=entry.get("layout", "auto"),
+        short_title=entry.get("short_title"),
+        publisher=entry.get("publisher"),
+        authors=tuple(authors),
+        date=str(entry["date"]) if "date" in entry else None,
+        edition=entry.get("edition"),
+    )
+
+
+def missing_file(document: Document) -> str:
+    """Why a listed document cannot be read when its file is gone, and the two ways out."""
+    return (
+        f"{MANIFEST_NAME} lists {document.path.name} (id {document.id!r}), which is not in "
+        f"{document.path.parent}: put the file back, or take the entry out with `advisor remove {document.id}` "
+        f"(or by editing {MANIFEST_NAME})"
+    )
+
+
+def document_title(path: Path, name: str | None = None) -> str:
+    """The title a PDF or Word file declares, else the document's first heading or line, else its file
+    name (``name``, when ``path`` is a temporary copy)."""
     declared = _declared_title(path)
     if declared:
         return declared
@@ -98,7 +156,7 @@ def document_title(path: Path) -> str:
                 return one_line(stripped)
     except DocumentError:
         pass
-    return path.stem.replace("-", " ").replace("_", " ")
+    return (name or path.stem).replace("-", " ").replace("_", " ")
 
 
 def one_line(text: str, limit: int = 120) -> str:
@@ -126,8 +184,8 @@ def _declared_title(path: Path) -> str | None:
     return title if title and title.lower() not in ("untitled", "title") else None
 
 
-def read_lines(path: Path) -> list[str]:
-    """The document as lines of text; raises DocumentError naming the file and the reason."""
+def check_file(path: Path) -> None:
+    """DocumentError unless ``path`` is a non-empty file of a supported format within the size limit."""
     if not path.exists():
         raise DocumentError(path, "no such file")
     size = path.stat().st_size
@@ -140,6 +198,12 @@ def read_lines(path: Path) -> list[str]:
         raise DocumentError(
             path, f"unknown format {suffix or '(no extension)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
         )
+
+
+def read_lines(path: Path) -> list[str]:
+    """The document as lines of text; raises DocumentError naming the file and the reason."""
+    check_file(path)
+    suffix = path.suffix.lower()
     if suffix == ".pdf":
         text = _pdf_text(path)
     elif suffix == ".docx":

@@ -21,7 +21,7 @@ from typing import Any
 
 from advisor import corpus, passages, text
 from advisor.config import Settings
-from advisor.corpus import MANIFEST_NAME, load_documents
+from advisor.corpus import MANIFEST_NAME, corpus_files, load_documents, missing_file
 from advisor.embeddings import MODEL_NAME, shared_encoder
 from advisor.errors import DocumentError, UserError
 from advisor.passages import Passage, parse_document
@@ -63,8 +63,8 @@ def corpus_fingerprint(settings: Settings) -> str:
     for module in PARSER_MODULES:  # a change to the parsing code may change the passages
         digest.update(Path(module.__file__).read_bytes())
     manifest = settings.corpus_dir / MANIFEST_NAME
-    for path in sorted(settings.corpus_dir.iterdir()) if settings.corpus_dir.is_dir() else []:
-        if path.is_file() and not path.name.startswith("."):  # not temporary files of an add in progress
+    for path in corpus_files(settings.corpus_dir):  # not an add in progress (hidden), not links out of corpus/
+        if path.is_file():
             digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     if not manifest.exists():
         digest.update(b"no manifest")
@@ -86,7 +86,7 @@ def _read_corpus(settings: Settings) -> tuple[list[Passage], list[str], dict[str
         try:
             passages.extend(parse_document(doc))
         except DocumentError as exc:
-            problems.append(str(exc))
+            problems.append(missing_file(doc) if not doc.path.exists() else str(exc))
     seen: set[str] = set()
     unique = []
     for p in passages:  # identical passages (repeated boilerplate) are indexed once
@@ -395,6 +395,7 @@ def open_index(settings: Settings, on_build: Callable[[str], None] | None = None
         say(_damaged(store, settings, exc))
         rebuild = True
     else:
+        load_documents(settings.corpus_dir)  # a manifest mistake is named before a build is announced
         say("Building the index (first use or changed corpus)…")
     say(sync_index(settings, rebuild=rebuild, on_build=say, store=store).summary())
     try:

@@ -31,6 +31,10 @@ class StorageError(UserError):
 
 _PERMISSION = "permission denied"
 _READ_ONLY = "it is on a read-only file system"
+_NOT_WRITABLE = (
+    "it cannot be written here (no write permission, or a read-only file system), and the vector store "
+    "writes to its files even to answer"
+)
 _FULL = "the disk is full"
 _REASONS = {
     errno.EACCES: _PERMISSION,
@@ -42,11 +46,14 @@ _REASONS = {
 # What the same conditions look like once Chroma's Rust core or SQLite has reworded them.
 _WORDED = (
     (re.compile(r"os error (?:13|1)\b|permission denied", re.I), _PERMISSION),
-    (re.compile(r"os error 30\b|read-only file system|readonly database", re.I), _READ_ONLY),
+    (re.compile(r"os error 30\b|read-only file system", re.I), _READ_ONLY),
+    (re.compile(r"readonly database", re.I), _NOT_WRITABLE),  # SQLite's code 8: either of the two
     (re.compile(r"os error (?:28|122)\b|no space left|disk is full|database or disk is full", re.I), _FULL),
 )
+_ACCESS = "; ask whoever owns it for access (for an install shared by a group: README, \"Sharing an install\")"
 _HINTS = {
-    _PERMISSION: "; ask whoever owns it for access (for an install shared by a group: README, \"Sharing an install\")",
+    _PERMISSION: _ACCESS,
+    _NOT_WRITABLE: _ACCESS,
     _READ_ONLY: "; nothing was changed",
     _FULL: "; nothing was changed: free some space and run the command again",
 }

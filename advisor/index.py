@@ -15,6 +15,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from advisor import corpus, passages, text
 from advisor.config import Settings
 from advisor.corpus import MANIFEST_NAME, corpus_files, load_documents, missing_file
 from advisor.embeddings import MODEL_NAME, shared_encoder
-from advisor.errors import DocumentError, UserError
+from advisor.errors import DocumentError, UserError, storage_error
 from advisor.passages import Passage, parse_document
 from advisor.store import IndexDamaged, Pointer, Store, build_lock, make_store, next_generation
 from advisor.vectors import VectorSearch, read_all
@@ -130,9 +131,9 @@ def sync_index(
         return _sync(settings, rebuild, on_build or _quiet, store)
     except (UserError, KeyboardInterrupt):
         raise
-    except Exception:
+    except Exception as exc:
         store.check()  # a Chroma server that went away mid-sync is named as such, not a traceback
-        raise
+        raise storage_error(exc, "update the index in", store.location) or exc from None  # full, read-only...
 
 
 def _sync(settings: Settings, rebuild: bool, say: Callable[[str], None], store: Store) -> SyncReport:
@@ -155,8 +156,14 @@ def _sync(settings: Settings, rebuild: bool, say: Callable[[str], None], store: 
             generation = pointer.generation
             store.write_pointer(replace(pointer, state=state))
         else:
-            _build_generation(store, generation, wanted, new, current)
-            store.write_pointer(Pointer(generation, pointer.generation if pointer else None, state))
+            try:
+                _build_generation(store, generation, wanted, new, current)
+                store.share(generation)
+                store.write_pointer(Pointer(generation, pointer.generation if pointer else None, state))
+            except BaseException:
+                with suppress(Exception):  # a failed build leaves nothing half-done, and frees what it took
+                    store.discard(keep=live)
+                raise
             store.discard(keep={generation, pointer.generation} if pointer else {generation})
     return SyncReport(
         documents=len({p.doc_id for p in wanted}),
@@ -279,6 +286,9 @@ class Index:
             raise
         except BaseException as exc:  # Chroma's Rust core can raise a PanicException (a BaseException)
             self.store.check()  # a server that went away is not a damaged index
+            problem = storage_error(exc, "open the index at", store.location)
+            if problem:  # no permission, read-only or full: a rebuild cannot help and must not delete anything
+                raise problem from None
             reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
             raise IndexDamaged(f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__) from None
 

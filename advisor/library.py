@@ -17,6 +17,7 @@ import re
 import time
 import tomllib
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from advisor.corpus import (
     load_documents,
     one_line,
 )
-from advisor.errors import DocumentError, UserError, storage_error
+from advisor.errors import DocumentError, StorageError, UserError, storage_error
 from advisor.index import SyncReport, open_index, sync_index
 from advisor.passages import parse_document
 from advisor.store import build_lock, write_atomically
@@ -85,9 +86,11 @@ def add_documents(
             outcomes.append(Outcome(path, "failed", f"{path}: no such file or folder"))
     entries: list[dict[str, str]] = []
     with build_lock(settings.index_dir, on_build):
+        _clear_leftovers(settings.corpus_dir)
         existing = load_documents(settings.corpus_dir)
         known = {_sha256(d.path): d for d in existing if d.path.exists()}
         ids = {d.id for d in existing}
+        manifest = _Manifest(settings.corpus_dir)
         try:
             for path in files:
                 try:
@@ -97,19 +100,54 @@ def add_documents(
                 outcomes.append(outcome)
                 if entry:
                     entries.append(entry)
-            if entries:
-                _write_manifest(settings.corpus_dir, entries)
+            if not entries:
+                return outcomes, None
+            _write_manifest(settings.corpus_dir, entries)
+            manifest.changed = True
+            report = sync_index(settings, on_build=on_build)
         except BaseException as exc:
-            for entry in entries:  # copied in, but the manifest does not list them: take them out again
-                (settings.corpus_dir / entry["file"]).unlink(missing_ok=True)
-            problem = storage_error(exc, "add documents to", settings.corpus_dir)
-            if problem:
+            problem = _storage_problem(exc, "add documents to", settings.corpus_dir)
+            # Copied in but not listed: take them out. Listed but not indexed because the disk is full or
+            # read-only: undo the whole call, as the message says. Interrupted while indexing: keep them;
+            # the next command indexes them (as after a killed add).
+            if problem or not manifest.changed:
+                with suppress(OSError):
+                    manifest.restore()
+                    for entry in entries:
+                        (settings.corpus_dir / entry["file"]).unlink(missing_ok=True)
+            if problem and problem is not exc:
                 raise problem from None
             raise
-        if not entries:
-            return outcomes, None
-        report = sync_index(settings, on_build=on_build)
     return outcomes, report
+
+
+def _storage_problem(exc: BaseException, action: str, where: Path) -> StorageError | None:
+    """The StorageError ``exc`` is (from the index) or stands for (an OSError writing corpus/)."""
+    return exc if isinstance(exc, StorageError) else storage_error(exc, action, where)
+
+
+class _Manifest:
+    """manifest.toml as it was when a call started, to put back if the call must be undone."""
+
+    def __init__(self, corpus_dir: Path) -> None:
+        self.path = corpus_dir / MANIFEST_NAME
+        self.before = self.path.read_text(encoding="utf-8") if self.path.exists() else None
+        self.changed = False
+
+    def restore(self) -> None:
+        if not self.changed:
+            return
+        if self.before is None:
+            self.path.unlink(missing_ok=True)
+        else:
+            write_atomically(self.path, self.before)
+
+
+def _clear_leftovers(corpus_dir: Path) -> None:
+    """Hidden files a killed add or remove left in corpus/ (indexing never reads them)."""
+    for leftover in [*corpus_dir.glob(".adding-*"), *corpus_dir.glob(".removing-*")]:
+        with suppress(OSError):
+            leftover.unlink()
 
 
 def _folder_files(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -260,30 +298,39 @@ def remove_document(
 ) -> tuple[Document, SyncReport]:
     """Take a document out of the manifest, then the corpus folder, then the index.
 
-    Works for an entry whose file is already gone. If the file cannot be deleted, the manifest is
-    put back as it was, so the file never lingers as an unlisted document that gets indexed again."""
+    Works for an entry whose file is already gone. The file is moved aside (a hidden name, so no
+    reader sees it) until the index no longer has it; if the corpus or the index cannot be written,
+    the file and the manifest are put back as they were."""
     with build_lock(settings.index_dir, on_build):
+        _clear_leftovers(settings.corpus_dir)
         document = find_document(settings, name)
         if len(load_documents(settings.corpus_dir)) == 1:
             raise UserError(f"{document.id!r} is the only document; the advisor needs at least one to answer from.")
-        path = settings.corpus_dir / MANIFEST_NAME
-        before = path.read_text(encoding="utf-8") if path.exists() else None
+        manifest = _Manifest(settings.corpus_dir)
+        aside = settings.corpus_dir / f".removing-{document.path.name}"
+        moved = False
         try:
-            ids = _manifest_ids(before) if before is not None else []
-            if before is not None and document.id in ids:
-                _replace_manifest(path, _without_entry(before, document.id), [i for i in ids if i != document.id])
-            try:
-                document.path.unlink(missing_ok=True)
-            except OSError:
-                if before is not None and document.id in ids:
-                    write_atomically(path, before)
-                raise
-        except OSError as exc:
-            problem = storage_error(exc, "remove documents from", settings.corpus_dir)
+            ids = _manifest_ids(manifest.before) if manifest.before is not None else []
+            if manifest.before is not None and document.id in ids:
+                after = _without_entry(manifest.before, document.id)
+                _replace_manifest(manifest.path, after, [i for i in ids if i != document.id])
+                manifest.changed = True
+            if document.path.exists():
+                os.replace(document.path, aside)
+                moved = True
+            report = sync_index(settings, on_build=on_build)
+        except BaseException as exc:
+            problem = _storage_problem(exc, "remove documents from", settings.corpus_dir)
             if problem:
-                raise problem from None
+                with suppress(OSError):
+                    if moved:
+                        os.replace(aside, document.path)
+                    manifest.restore()
+                if problem is not exc:
+                    raise problem from None
             raise
-        return document, sync_index(settings, on_build=on_build)
+        aside.unlink(missing_ok=True)
+        return document, report
 
 
 def _without_entry(text: str, doc_id: str) -> str:

@@ -53,6 +53,7 @@ class Session:
         checks is not taken: the session keeps answering from the one it has, and says why.
         """
         from advisor.backends import make_answerer
+        from advisor.errors import StorageError
         from advisor.index import Index
         from advisor.store import IndexDamaged
 
@@ -62,7 +63,7 @@ class Session:
                 if pointer is None or pointer.generation == self.index.generation:
                     return False
                 index = Index(self.index.store, pointer)
-            except IndexDamaged as exc:
+            except (IndexDamaged, StorageError) as exc:
                 self.on_build(f"advisor: the new index could not be opened ({exc}); still using the previous one.")
                 return False
             # The answerer holds its own index, so a question already running finishes on the old one.

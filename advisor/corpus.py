@@ -11,9 +11,12 @@ import hashlib
 import re
 import tomllib
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import BinaryIO
 from xml.etree import ElementTree
 
 from advisor.errors import DocumentError, UserError
@@ -21,6 +24,12 @@ from advisor.errors import DocumentError, UserError
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 MANIFEST_NAME = "manifest.toml"
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+# Work per file is bounded whatever the file holds: a document's text (about 1,000 pages; indexing
+# that much takes minutes), a PDF's pages, and what any zip member of a .docx may unpack to.
+MAX_TEXT_CHARS = 2_000_000
+MAX_PDF_PAGES = 2_000
+MAX_DOCX_XML_BYTES = 40 * 1024 * 1024
+MAX_DOCX_PROPERTIES_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -173,8 +182,11 @@ def _declared_title(path: Path) -> str | None:
             reader = PdfReader(path)
             title = reader.metadata.title if not reader.is_encrypted and reader.metadata else None
         elif suffix == ".docx":
-            with zipfile.ZipFile(path) as archive:
-                found = ElementTree.fromstring(archive.read("docProps/core.xml")).find(f"{_DC}title")
+            with (
+                zipfile.ZipFile(path) as archive,
+                _member(path, archive, "docProps/core.xml", MAX_DOCX_PROPERTIES_BYTES) as xml,
+            ):
+                found = ElementTree.parse(xml).getroot().find(f"{_DC}title")
             title = found.text if found is not None else None
         else:
             return None
@@ -218,6 +230,7 @@ def read_lines(path: Path) -> list[str]:
             text = raw.decode("cp1252", errors="replace")
         if suffix in (".html", ".htm"):
             text = _html_to_markdown(text)
+        _check_length(path, len(text))
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if not any(line.strip() for line in lines):
         raise DocumentError(path, "the file has no text")
@@ -234,7 +247,14 @@ def _pdf_text(path: Path) -> str:
         reader = PdfReader(path)
         if reader.is_encrypted:
             raise DocumentError(path, "the PDF is encrypted")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise DocumentError(
+                path, f"the PDF has {len(reader.pages):,} pages; the limit is {MAX_PDF_PAGES:,}: split it into parts"
+            )
+        pages: list[str] = []
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            _check_length(path, sum(map(len, pages)))
     except DocumentError:
         raise
     except (PdfReadError, ValueError, KeyError, OSError) as exc:
@@ -247,37 +267,73 @@ _DC = "{http://purl.org/dc/elements/1.1/}"
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # what an encrypted .docx (or an old binary .doc) starts with
 
 
+def _check_length(path: Path, characters: int) -> None:
+    if characters > MAX_TEXT_CHARS:
+        raise DocumentError(
+            path,
+            f"the document has more than {MAX_TEXT_CHARS:,} characters of text (about 1,000 pages); "
+            "split it into parts",
+        )
+
+
+@contextmanager
+def _member(path: Path, archive: zipfile.ZipFile, name: str, limit: int) -> Iterator[BinaryIO]:
+    """A zip member as a stream, refused when it unpacks to more than ``limit`` bytes. zipfile never
+    yields more than the size the header declares (data that runs on fails its CRC check), so a
+    bomb that understates its size is stopped too."""
+    info = archive.getinfo(name)
+    if info.file_size > limit:
+        raise DocumentError(
+            path, f"{name} unpacks to more than {limit / 2**20:.0f} MB; the limit is there for zip bombs"
+        )
+    with archive.open(info) as member:
+        yield member
+
+
 def _docx_text(path: Path) -> str:
-    """Word paragraphs as lines, heading styles as '#' lines, list items as '- ' lines (stdlib only)."""
-    if path.read_bytes()[:4] == _OLE_SIGNATURE:
-        raise DocumentError(path, "the Word file is encrypted, or an old .doc file; save it as an unprotected .docx")
+    """Word paragraphs as lines, heading styles as '#' lines, list items as '- ' lines (stdlib only).
+
+    The XML is read as a stream, one paragraph at a time, so memory and time stay bounded by the
+    limits above however far the file unpacks."""
+    with path.open("rb") as head:
+        if head.read(4) == _OLE_SIGNATURE:
+            raise DocumentError(
+                path, "the Word file is encrypted, or an old .doc file; save it as an unprotected .docx"
+            )
+    lines: list[str] = []
+    characters = 0
     try:
-        with zipfile.ZipFile(path) as archive:
-            info = archive.getinfo("word/document.xml")
-            if info.file_size > 5 * MAX_DOCUMENT_BYTES:  # a zip bomb, or a document no one should paste in whole
-                raise DocumentError(path, f"the document unpacks to {info.file_size / 1e6:.0f} MB of XML")
-            root = ElementTree.fromstring(archive.read(info))
+        with zipfile.ZipFile(path) as archive, _member(path, archive, "word/document.xml", MAX_DOCX_XML_BYTES) as xml:
+            for _, paragraph in ElementTree.iterparse(xml, events=("end",)):
+                if paragraph.tag != f"{_W}p":
+                    continue
+                line = _docx_paragraph(paragraph)
+                characters += len(line)
+                _check_length(path, characters)
+                lines += [line, ""]
+                paragraph.clear()
     except KeyError:
         raise DocumentError(path, "not a Word document (it has no word/document.xml)") from None
     except (zipfile.BadZipFile, ElementTree.ParseError, OSError, ValueError) as exc:
         raise DocumentError(path, f"the .docx could not be read ({exc})") from None
-    lines = []
-    for paragraph in root.iter(f"{_W}p"):
-        pieces = []
-        for node in paragraph.iter():
-            if node.tag == f"{_W}t":
-                pieces.append(node.text or "")
-            elif node.tag in (f"{_W}tab", f"{_W}br"):
-                pieces.append(" ")
-        style = paragraph.find(f"{_W}pPr/{_W}pStyle")
-        name = (style.get(f"{_W}val") or "") if style is not None else ""
-        level = re.match(r"(?i)heading\s*(\d)", name)
-        if level or name.lower() == "title":
-            prefix = "#" * (int(level.group(1)) if level else 1) + " "
-        else:
-            prefix = "- " if paragraph.find(f"{_W}pPr/{_W}numPr") is not None else ""
-        lines += [prefix + "".join(pieces), ""]
     return "\n".join(lines)
+
+
+def _docx_paragraph(paragraph: ElementTree.Element) -> str:
+    pieces = []
+    for node in paragraph.iter():
+        if node.tag == f"{_W}t":
+            pieces.append(node.text or "")
+        elif node.tag in (f"{_W}tab", f"{_W}br"):
+            pieces.append(" ")
+    style = paragraph.find(f"{_W}pPr/{_W}pStyle")
+    name = (style.get(f"{_W}val") or "") if style is not None else ""
+    level = re.match(r"(?i)heading\s*(\d)", name)
+    if level or name.lower() == "title":
+        prefix = "#" * (int(level.group(1)) if level else 1) + " "
+    else:
+        prefix = "- " if paragraph.find(f"{_W}pPr/{_W}numPr") is not None else ""
+    return prefix + "".join(pieces)
 
 
 class _HtmlToMarkdown(HTMLParser):

@@ -50,7 +50,7 @@ _WORDED = (
     (re.compile(r"readonly database", re.I), _NOT_WRITABLE),  # SQLite's code 8: either of the two
     (re.compile(r"os error (?:28|122)\b|no space left|disk is full|database or disk is full", re.I), _FULL),
 )
-_ACCESS = "; ask whoever owns it for access (for an install shared by a group: README, \"Sharing an install\")"
+_ACCESS = '; ask whoever owns it for access (for an install shared by a group: README, "Sharing an install")'
 _HINTS = {
     _PERMISSION: _ACCESS,
     _NOT_WRITABLE: _ACCESS,

@@ -31,6 +31,7 @@ from advisor.vectors import VectorSearch, read_all
 
 PARSER_MODULES = (corpus, passages, text)
 COPY_BATCH = 1000
+PROGRESS_AT = 200  # new passages from which a sync announces itself (about 10 s of embedding)
 log = logging.getLogger(__name__)
 
 
@@ -156,6 +157,9 @@ def _sync(settings: Settings, rebuild: bool, say: Callable[[str], None], store: 
             generation = pointer.generation
             store.write_pointer(replace(pointer, state=state))
         else:
+            if len(new) >= PROGRESS_AT:  # a long add or build says what it is doing before it goes quiet
+                sentences = sum(len(p.sentences) for p in new)
+                say(f"Indexing {len(new):,} new passages ({sentences:,} sentences); this takes a while…")
             try:
                 _build_generation(store, generation, wanted, new, current)
                 store.share(generation)

@@ -106,7 +106,11 @@ class Settings:
     model: str | None = None
     """ADVISOR_MODEL: chat model name; default gpt-4o-mini on OpenAI, the server's own model otherwise."""
     llm_timeout: float = 60.0
-    """ADVISOR_LLM_TIMEOUT: seconds to wait for one model reply before giving up."""
+    """ADVISOR_LLM_TIMEOUT: seconds one model answer may take in all, from the request to its last word,
+    retries included (0.1-3600); past it the answer falls back to the extractive one."""
+    llm_idle_timeout: float = 15.0
+    """ADVISOR_LLM_IDLE_TIMEOUT: seconds the model server may stay silent (to start its reply, or between
+    two pieces of it) before the call is given up (0.1-3600); connecting gets at most 3 s."""
     llm_retries: int = 1
     """ADVISOR_LLM_RETRIES: extra attempts after a connection error, 429 or 5xx (0-5)."""
     strict: bool = False
@@ -155,6 +159,7 @@ class Settings:
             openai_base_url=os.environ.get("OPENAI_BASE_URL") or None,
             model=os.environ.get("ADVISOR_MODEL") or None,
             llm_timeout=_env_float("ADVISOR_LLM_TIMEOUT", defaults.llm_timeout, 0.1, 3600),
+            llm_idle_timeout=_env_float("ADVISOR_LLM_IDLE_TIMEOUT", defaults.llm_idle_timeout, 0.1, 3600),
             llm_retries=_env_int("ADVISOR_LLM_RETRIES", defaults.llm_retries, 0, 5),
             strict=_env_choice("ADVISOR_STRICT", "0", ("0", "1", "true", "false")) in ("1", "true"),
             support_threshold=_env_float("ADVISOR_SUPPORT_THRESHOLD", defaults.support_threshold, 0, 1),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+import weakref
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -161,7 +162,10 @@ def _sync(settings: Settings, rebuild: bool, say: Callable[[str], None], store: 
                 sentences = sum(len(p.sentences) for p in new)
                 say(f"Indexing {len(new):,} new passages ({sentences:,} sentences); this takes a while…")
             try:
-                _build_generation(store, generation, wanted, new, current)
+                try:
+                    _build_generation(store, generation, wanted, new, current)
+                finally:
+                    store.release(generation)  # the builder's handles; whoever serves it opens it afresh
                 store.share(generation)
                 store.write_pointer(Pointer(generation, pointer.generation if pointer else None, state))
             except BaseException:
@@ -283,12 +287,20 @@ class Index:
     def __init__(self, store: Store, pointer: Pointer) -> None:
         self.store = store
         self.generation = pointer.generation
+        self.built_at = pointer.state.get("built_at")
         self.state = pointer.state
+        # The store's handles on this generation (Chroma's database and vector files) are released when
+        # the last user of this Index lets it go, or at close(): a long-running app that moves from
+        # generation to generation keeps no handle on a deleted one. Nothing below may point back at
+        # self, or only the cyclic garbage collector could free it, whenever it gets round to it.
+        self._release = weakref.finalize(self, store.release, self.generation)
         try:
             self._open()
         except (IndexDamaged, UserError, KeyboardInterrupt, SystemExit):
+            self._release()
             raise
         except BaseException as exc:  # Chroma's Rust core can raise a PanicException (a BaseException)
+            self._release()
             self.store.check()  # a server that went away is not a damaged index
             problem = storage_error(exc, "open the index at", store.location)
             if problem:  # no permission, read-only or full: a rebuild cannot help and must not delete anything
@@ -309,8 +321,9 @@ class Index:
             if found != expected:
                 raise IndexDamaged(f"the store holds {found} {what}, the index state says {expected}")
         # A sentence's filterable metadata is its passage's (the index stores the same keys on both).
-        self.passage_search = VectorSearch(self.collection, self._meta)
-        self.sentence_search = VectorSearch(self.sentences, lambda sid: self._meta(passage_of(sid)))
+        passages = self.passages
+        self.passage_search = VectorSearch(self.collection, lambda pid: passages[pid].metadata())
+        self.sentence_search = VectorSearch(self.sentences, lambda sid: passages[passage_of(sid)].metadata())
         probe = self.collection.get(limit=1, include=["embeddings"])
         if probe["ids"]:  # a vector search, so a damaged vector segment shows now, not mid-question
             self.collection.query(query_embeddings=[probe["embeddings"][0]], n_results=1, include=[])
@@ -319,8 +332,9 @@ class Index:
         if {row["node_id"] for row in self.bm25.corpus} != set(self.passages):
             raise IndexDamaged("the BM25 index does not match the passages")
 
-    def _meta(self, pid: str) -> dict:
-        return self.passages[pid].metadata()
+    def close(self) -> None:
+        """Release the store's handles now (a question still running on this Index will then fail)."""
+        self._release()
 
     def sentence_vectors(self, passage_ids: list[str]) -> dict[str, tuple[list[str], Any]]:
         """passage id → (its sentences, their vectors), in passage order."""

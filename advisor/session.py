@@ -60,8 +60,15 @@ class Session:
         with self._reloading:
             try:
                 pointer = self.index.store.read_pointer()
-                if pointer is None or pointer.generation == self.index.generation:
+                if pointer is None or (pointer.generation, pointer.state.get("built_at")) == (
+                    self.index.generation,
+                    self.index.built_at,
+                ):
                     return False
+                if pointer.generation == self.index.generation:
+                    # The folder was deleted and rebuilt under the same name: Chroma shares one handle per
+                    # folder, so the old one must go before the new one can be read.
+                    self.index.close()
                 index = Index(self.index.store, pointer)
             except (IndexDamaged, StorageError) as exc:
                 self.on_build(f"advisor: the new index could not be opened ({exc}); still using the previous one.")

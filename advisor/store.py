@@ -85,6 +85,7 @@ class Store(Protocol):
     def load_bm25(self, generation: str, build: Callable[[], Any]) -> Any: ...
     def discard(self, keep: set[str]) -> None: ...
     def share(self, generation: str) -> None: ...
+    def release(self, generation: str) -> None: ...
 
 
 def next_generation(store: Store, pointer: Pointer | None) -> str:
@@ -118,6 +119,8 @@ class LocalStore:
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
         self.location = str(index_dir)
+        self._clients: dict[str, list[Any]] = {}  # generation → Chroma clients opened on it, to close
+        self._clients_lock = threading.Lock()
 
     def check(self) -> None:
         """Nothing to reach: the store is on this machine."""
@@ -150,6 +153,8 @@ class LocalStore:
         if not create and not (path / "chroma.sqlite3").is_file():
             raise IndexDamaged(f"{generation}/chroma is missing")
         client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+        with self._clients_lock:
+            self._clients.setdefault(generation, []).append(client)
         if create:
             return _create_collection(client, PASSAGES), _create_collection(client, SENTENCES)
         return _get_collection(client, PASSAGES), _get_collection(client, SENTENCES)
@@ -164,6 +169,17 @@ class LocalStore:
         if not folder.is_dir():
             raise IndexDamaged(f"the BM25 index {generation}/bm25 is missing")
         return bm25s.BM25.load(str(folder), load_corpus=True)
+
+    def release(self, generation: str) -> None:
+        """Close one Chroma client opened on ``generation``: Chroma counts its clients per folder and
+        closes the database and vector files with the last one."""
+        with self._clients_lock:
+            clients = self._clients.get(generation) or []
+            client = clients.pop() if clients else None
+            if not clients:
+                self._clients.pop(generation, None)
+        if client is not None:
+            client.close()
 
     def share(self, generation: str) -> None:
         """Give a finished generation's files the permissions the umask gives: SQLite creates Chroma's
@@ -260,6 +276,9 @@ class ServerStore:
 
     def share(self, generation: str) -> None:
         """Nothing to do: the server owns its files."""
+
+    def release(self, generation: str) -> None:
+        """Nothing to do: one HTTP client serves every generation."""
 
     def discard(self, keep: set[str]) -> None:
         for generation in self.generations():

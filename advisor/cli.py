@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -402,8 +403,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(f"Cannot listen on {settings.host}:{settings.port}: {exc}. Try --port.") from None
     login = " (login required)" if credentials else ""
     print(f"Policy Advisor is ready: http://{settings.host}:{settings.port}{login}. Ctrl-C to stop.", flush=True)
+    signal.signal(signal.SIGTERM, _stop_serving)  # `kill`, systemd, docker stop: shut down as for Ctrl-C
     demo.block_thread()
     return 0
+
+
+def _stop_serving(signum: int, frame: object) -> None:
+    """SIGTERM as Ctrl-C: the server closes and the app's temporary folder (answer files) is removed."""
+    raise KeyboardInterrupt
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:

@@ -94,6 +94,21 @@ def test_answer_files_are_deleted_after_their_time(index, settings, tmp_path):
     assert sorted(p.name for p in (tmp_path / "answers").iterdir()) == [new.parent.name]
 
 
+def test_a_conversation_keeps_one_answer_file_and_the_app_keeps_them_in_its_own_folder(settings, index, tmp_path):
+    """Each new answer replaces the conversation's file (the page offers only the latest); the app's
+    files live in a folder of its own, removed when it stops."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    with running_app(settings.index_dir, env={"TMPDIR": str(temporary)}) as url:
+        app = client(url)
+        for question in (MASTERY, "How should state assessments change?", "What about teacher licensure?"):
+            *_, download = ask(app, question)
+        files = [p for p in temporary.rglob("*.md")]
+        assert len(files) == 1 and files[0].read_text(encoding="utf-8") == Path(download).read_text(encoding="utf-8")
+        assert files[0].parent.parent.parent.name.startswith("advisor-web-")
+    assert not any(temporary.rglob("*.md"))  # removed with the app
+
+
 def _handles(folder: Path) -> tuple[int, int]:
     """(open descriptors, descriptors on deleted files under ``folder``) of this process."""
     total = deleted = 0

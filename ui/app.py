@@ -98,6 +98,7 @@ class Chat:
     answers: list[Answer | None] = field(default_factory=list)
     standalones: list[str] = field(default_factory=list)
     owner: str | None = None  # the server's session (ui/guard.py) that asked first; no one else may read it
+    download: str | None = None  # the latest answer's Markdown file, the only one its page can still offer
 
     def belongs_to(self, session: str) -> bool:
         """True for the session that owns this conversation (binding it on first use)."""
@@ -327,11 +328,18 @@ class App:
         history[-1] = {"role": "assistant", "content": render_answer(answer, turn, searched)}
         panel = render_source(answer, turn, 1) if answer.citations else PANEL_HINT
         markdown = answer_markdown(answer)
-        yield ("", history, chat, panel, markdown, self._download(markdown, answer))
+        previous, chat.download = chat.download, self._download(markdown, answer)
+        self._discard(previous)  # the page's download button now offers the new file only
+        yield ("", history, chat, panel, markdown, chat.download)
+
+    def _discard(self, download: str | None) -> None:
+        if download and Path(download).parent.parent == self.downloads:
+            shutil.rmtree(Path(download).parent, ignore_errors=True)
 
     def _download(self, markdown: str, answer: Answer) -> str:
         """The answer as a file Gradio serves from where it is written (the folder is inside Gradio's
-        own, so nothing is copied); files older than DOWNLOAD_HOURS are deleted as new ones come."""
+        own, so nothing is copied). A conversation's previous file goes when its next answer comes;
+        files of conversations that ended go after DOWNLOAD_HOURS."""
         self._sweep()
         slug = re.sub(r"[^a-z0-9]+", "-", answer.question.lower())[:50].strip("-") or "answer"
         folder = self.downloads / uuid.uuid4().hex  # one folder per answer: the file keeps its readable name
@@ -383,6 +391,7 @@ class App:
     def clear(self, chat: Chat, request: gr.Request) -> tuple[Any, ...]:
         if not chat.belongs_to(session_of(request)):
             return [], gr.skip(), PANEL_HINT, "", None
+        self._discard(chat.download)
         return [], Chat(owner=chat.owner), PANEL_HINT, "", None
 
     def build(self) -> gr.Blocks:

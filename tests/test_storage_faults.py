@@ -124,6 +124,19 @@ def test_an_unreadable_index_is_not_called_damaged_and_nothing_is_rebuilt(small)
     assert _snapshot(small.index_dir) == before
 
 
+def test_an_index_this_user_may_read_but_not_write_is_not_called_damaged(small):
+    """Chroma writes to its database even to answer: an index shared without group write cannot serve."""
+    for path in [small.index_dir, *small.index_dir.rglob("*")]:
+        os.chown(path, ANOTHER_USER, os.getegid(), follow_symlinks=False)
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    before = _snapshot(small.index_dir)
+    result = as_another_user([sys.executable, "-m", "advisor.cli", "ask", SMALL_QUESTIONS[0]], os.environ | _env(small))
+    assert result.returncode == 2
+    line = _one_line(result, f"advisor: Cannot open the index at {small.index_dir}: it cannot be written here")
+    assert "the vector store writes to its files even to answer; ask whoever owns it for access" in line
+    assert _snapshot(small.index_dir) == before
+
+
 def test_a_read_only_index_folder_is_not_called_damaged(small, tmp_path):
     """Before: "damaged", a rebuild, and a traceback."""
     before = _snapshot(small.index_dir)

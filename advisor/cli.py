@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -230,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+MAX_BATCH_BYTES = 10 * 2**20  # `--file`: 10 MB is ~5,000 questions at the longest a question may be
+
+
 def _check_k(k: int | None) -> None:
     if k is not None and not 1 <= k <= 50:
         raise UserError(f"--k must be between 1 and 50, not {k}.")
@@ -246,13 +250,22 @@ def _questions(args: argparse.Namespace) -> Iterator[str] | list[str]:
 
 
 def _read_lines(path: Path) -> list[str]:
-    """The non-blank lines of a file of questions (bytes that are not UTF-8 kept for a per-line error)."""
+    """The non-blank lines of a file of questions, split at "\n" only, read up to a size limit (the
+    "file" may be /dev/zero or a pipe); bytes that are not UTF-8 are kept for a per-line error."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BATCH_BYTES + 1)
     except OSError as exc:
         raise UserError(f"Cannot read {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BATCH_BYTES:
+        raise UserError(
+            f"{path} is over {MAX_BATCH_BYTES // 2**20} MB; a question file holds one question a line. "
+            "Split it into smaller files."
+        )
     text = raw.decode("utf-8", errors="surrogateescape")
-    return [line for line in text.splitlines() if line.strip()]
+    # "\n" only (a "\r" before it dropped): str.splitlines would also split at U+2028, NEL and form
+    # feed inside a line, and the answers would no longer line up with the file's lines.
+    return [line.removesuffix("\r") for line in text.split("\n") if line.strip()]
 
 
 def _session(settings: Settings, backend: str | None, quiet: bool = False) -> Session:
@@ -531,8 +544,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(f"Cannot listen on {settings.host}:{settings.port}: {exc}. Try --port.") from None
     login = " (login required)" if credentials else ""
     print(f"Policy Advisor is ready: http://{settings.host}:{settings.port}{login}. Ctrl-C to stop.", flush=True)
+    signal.signal(signal.SIGTERM, _stop_serving)  # `kill`, systemd, docker stop: shut down as for Ctrl-C
     demo.block_thread()
     return 0
+
+
+def _stop_serving(signum: int, frame: object) -> None:
+    """SIGTERM as Ctrl-C: the server closes and the app's temporary folder (answer files) is removed."""
+    raise KeyboardInterrupt
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:

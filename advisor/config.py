@@ -6,6 +6,7 @@ Every knob the advisor reads from the environment is a field here; nothing else 
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,14 +32,18 @@ def _env_int(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-def _env_float(name: str, default: float) -> float:
+def _env_float(name: str, default: float, low: float, high: float) -> float:
+    """A number within [low, high]; NaN and infinity are refused (they would slip past every comparison)."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+        value = math.nan
+    if not (math.isfinite(value) and low <= value <= high):
+        raise ConfigError(f"{name} must be a number between {low:g} and {high:g}, not {raw.strip()!r}")
+    return value
 
 
 def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
@@ -103,7 +108,11 @@ class Settings:
     model: str | None = None
     """ADVISOR_MODEL: chat model name; default gpt-4o-mini on OpenAI, the server's own model otherwise."""
     llm_timeout: float = 60.0
-    """ADVISOR_LLM_TIMEOUT: seconds to wait for one model reply before giving up."""
+    """ADVISOR_LLM_TIMEOUT: seconds one model answer may take in all, from the request to its last word,
+    retries included (0.1-3600); past it the answer falls back to the extractive one."""
+    llm_idle_timeout: float = 15.0
+    """ADVISOR_LLM_IDLE_TIMEOUT: seconds the model server may stay silent (to start its reply, or between
+    two pieces of it) before the call is given up (0.1-3600); connecting gets at most 3 s."""
     llm_retries: int = 1
     """ADVISOR_LLM_RETRIES: extra attempts after a connection error, 429 or 5xx (0-5)."""
     strict: bool = False
@@ -145,17 +154,18 @@ class Settings:
             top_k=_env_int("ADVISOR_TOP_K", defaults.top_k, 1, 50),
             max_question_chars=_env_int("ADVISOR_MAX_QUESTION_CHARS", defaults.max_question_chars, 10, 100_000),
             max_bill_chars=_env_int("ADVISOR_MAX_BILL_CHARS", defaults.max_bill_chars, 100, 20_000_000),
-            bm25_weight=_env_float("ADVISOR_BM25_WEIGHT", defaults.bm25_weight),
-            sentence_weight=_env_float("ADVISOR_SENTENCE_WEIGHT", defaults.sentence_weight),
-            refusal_threshold=_env_float("ADVISOR_REFUSAL_THRESHOLD", defaults.refusal_threshold),
+            bm25_weight=_env_float("ADVISOR_BM25_WEIGHT", defaults.bm25_weight, 0, 1),
+            sentence_weight=_env_float("ADVISOR_SENTENCE_WEIGHT", defaults.sentence_weight, 0, 1),
+            refusal_threshold=_env_float("ADVISOR_REFUSAL_THRESHOLD", defaults.refusal_threshold, 0, 1),
             backend=_env_choice("ADVISOR_BACKEND", defaults.backend, ("auto", "extractive", "openai")),
             openai_api_key=os.environ.get("OPENAI_API_KEY") or None,
             openai_base_url=os.environ.get("OPENAI_BASE_URL") or None,
             model=os.environ.get("ADVISOR_MODEL") or None,
-            llm_timeout=_env_float("ADVISOR_LLM_TIMEOUT", defaults.llm_timeout),
+            llm_timeout=_env_float("ADVISOR_LLM_TIMEOUT", defaults.llm_timeout, 0.1, 3600),
+            llm_idle_timeout=_env_float("ADVISOR_LLM_IDLE_TIMEOUT", defaults.llm_idle_timeout, 0.1, 3600),
             llm_retries=_env_int("ADVISOR_LLM_RETRIES", defaults.llm_retries, 0, 5),
             strict=_env_choice("ADVISOR_STRICT", "0", ("0", "1", "true", "false")) in ("1", "true"),
-            support_threshold=_env_float("ADVISOR_SUPPORT_THRESHOLD", defaults.support_threshold),
+            support_threshold=_env_float("ADVISOR_SUPPORT_THRESHOLD", defaults.support_threshold, 0, 1),
             chroma_url=_env_chroma_url(),
             host=os.environ.get("ADVISOR_HOST") or defaults.host,
             port=_env_int("ADVISOR_PORT", defaults.port, 1, 65535),

@@ -11,9 +11,12 @@ import hashlib
 import re
 import tomllib
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import BinaryIO
 from xml.etree import ElementTree
 
 from advisor.errors import DocumentError, UserError
@@ -21,6 +24,12 @@ from advisor.errors import DocumentError, UserError
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 MANIFEST_NAME = "manifest.toml"
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+# Work per file is bounded whatever the file holds: a document's text (about 1,000 pages; indexing
+# that much takes minutes), a PDF's pages, and what any zip member of a .docx may unpack to.
+MAX_TEXT_CHARS = 2_000_000
+MAX_PDF_PAGES = 2_000
+MAX_DOCX_XML_BYTES = 40 * 1024 * 1024
+MAX_DOCX_PROPERTIES_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -43,51 +52,109 @@ class Document:
 
 
 def load_documents(corpus_dir: Path) -> list[Document]:
-    """The manifest's documents in manifest order, then any other supported file in the folder."""
+    """The manifest's documents in manifest order, then any other supported file in the folder.
+
+    corpus/ is the only place documents come from: a manifest entry must name a file inside it, and
+    a link that leads out of it is not followed. A listed file that is missing is still returned
+    (indexing reports it, with the way out); every other manifest mistake is a UserError naming
+    the entry and the field.
+    """
     if not corpus_dir.is_dir():
         raise UserError(f"The corpus folder {corpus_dir} does not exist (set ADVISOR_CORPUS_DIR).")
     manifest_path = corpus_dir / MANIFEST_NAME
-    entries: list[dict] = []
+    entries: list = []
     if manifest_path.exists():
         try:
             entries = tomllib.loads(manifest_path.read_text(encoding="utf-8")).get("document", [])
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise UserError(f"{manifest_path} is not valid TOML: {exc}") from None
-    documents: list[Document] = []
-    seen_files: set[str] = set()
-    for entry in entries:
-        if "file" not in entry or "id" not in entry:
-            raise UserError(f"{manifest_path}: every [[document]] needs an id and a file: {entry}")
-        path = corpus_dir / entry["file"]
-        if not path.exists():
-            raise UserError(f"{manifest_path} lists {entry['file']}, which is not in {corpus_dir}.")
-        seen_files.add(path.name)
-        documents.append(
-            Document(
-                id=entry["id"],
-                path=path,
-                title=entry.get("title") or path.stem,
-                kind=entry.get("kind", "document"),
-                layout=entry.get("layout", "auto"),
-                short_title=entry.get("short_title"),
-                publisher=entry.get("publisher"),
-                authors=tuple(entry.get("authors", ())),
-                date=str(entry["date"]) if "date" in entry else None,
-                edition=entry.get("edition"),
-            )
-        )
-    for path in sorted(corpus_dir.iterdir()):
-        if path.name in seen_files or path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            continue
-        documents.append(Document(id=path.stem, path=path, title=document_title(path)))
+        if not isinstance(entries, list):
+            raise UserError(f"{manifest_path}: documents are [[document]] tables, not a single 'document' value.")
+    documents = [_manifest_entry(corpus_dir, manifest_path, n, entry) for n, entry in enumerate(entries, start=1)]
+    listed = {d.path.resolve() for d in documents}
+    for path in corpus_files(corpus_dir):
+        if path.resolve() not in listed and path.suffix.lower() in SUPPORTED_SUFFIXES:
+            documents.append(Document(id=path.stem, path=path, title=document_title(path)))
     ids = [d.id for d in documents]
     if len(set(ids)) != len(ids):
         raise UserError(f"Two corpus documents share an id: {sorted(i for i in ids if ids.count(i) > 1)}")
     return documents
 
 
-def document_title(path: Path) -> str:
-    """The title a PDF or Word file declares, else the document's first heading or line, else its file name."""
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """The regular files directly in corpus/, hidden ones (an add in progress) and links out of it left out."""
+    if not corpus_dir.is_dir():
+        return []
+    return [p for p in sorted(corpus_dir.iterdir()) if not p.name.startswith(".") and inside(corpus_dir, p)]
+
+
+def inside(folder: Path, path: Path) -> bool:
+    """Whether ``path``, links followed, is a regular file within ``folder`` (or missing but named within it)."""
+    try:
+        target = path.resolve()
+        within = target.is_relative_to(folder.resolve()) and target != folder.resolve()
+    except (OSError, RuntimeError):  # a link loop
+        return False
+    return within and (target.is_file() or not target.exists())
+
+
+_TEXT_FIELDS = ("title", "kind", "layout", "short_title", "publisher", "edition")
+
+
+def _manifest_entry(corpus_dir: Path, manifest_path: Path, n: int, entry: object) -> Document:
+    """One [[document]] table checked field by field, so a hand-edit mistake is named, not a traceback."""
+    where = f"{manifest_path}: document {n}"
+    if not isinstance(entry, dict):
+        raise UserError(f"{where} is not a [[document]] table.")
+
+    def wrong(field: str, must: str) -> UserError:
+        return UserError(f"{where}: {field} must be {must}, not {entry[field]!r}.")
+
+    for required in ("id", "file"):
+        if required not in entry:
+            raise UserError(f"{where}: every [[document]] needs an id and a file (this one has no {required}).")
+        if not isinstance(entry[required], str) or not entry[required].strip():
+            raise wrong(required, "non-empty text in quotes")
+        if required == "id":
+            where = f"{where} ({entry['id']!r})"
+    for name in _TEXT_FIELDS:
+        if name in entry and not isinstance(entry[name], str):
+            raise wrong(name, "text in quotes")
+    authors = entry.get("authors", [])
+    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
+        raise wrong("authors", 'a list of names in quotes, e.g. ["A. Author"]')
+    if "date" in entry and isinstance(entry["date"], (dict, list)):
+        raise wrong("date", 'a date such as 2024-05-01 or "May 2024"')
+    relative = Path(entry["file"])
+    path = corpus_dir / relative
+    if relative.is_absolute() or ".." in relative.parts or not inside(corpus_dir, path):
+        raise wrong("file", f"the name of a file in {corpus_dir} (advisor add copies documents there)")
+    return Document(
+        id=entry["id"],
+        path=path,
+        title=entry.get("title") or path.stem,
+        kind=entry.get("kind", "document"),
+        layout=entry.get("layout", "auto"),
+        short_title=entry.get("short_title"),
+        publisher=entry.get("publisher"),
+        authors=tuple(authors),
+        date=str(entry["date"]) if "date" in entry else None,
+        edition=entry.get("edition"),
+    )
+
+
+def missing_file(document: Document) -> str:
+    """Why a listed document cannot be read when its file is gone, and the two ways out."""
+    return (
+        f"{MANIFEST_NAME} lists {document.path.name} (id {document.id!r}), which is not in "
+        f"{document.path.parent}: put the file back, or take the entry out with `advisor remove {document.id}` "
+        f"(or by editing {MANIFEST_NAME})"
+    )
+
+
+def document_title(path: Path, name: str | None = None) -> str:
+    """The title a PDF or Word file declares, else the document's first heading or line, else its file
+    name (``name``, when ``path`` is a temporary copy)."""
     declared = _declared_title(path)
     if declared:
         return declared
@@ -98,7 +165,7 @@ def document_title(path: Path) -> str:
                 return one_line(stripped)
     except DocumentError:
         pass
-    return path.stem.replace("-", " ").replace("_", " ")
+    return (name or path.stem).replace("-", " ").replace("_", " ")
 
 
 def one_line(text: str, limit: int = 120) -> str:
@@ -115,8 +182,11 @@ def _declared_title(path: Path) -> str | None:
             reader = PdfReader(path)
             title = reader.metadata.title if not reader.is_encrypted and reader.metadata else None
         elif suffix == ".docx":
-            with zipfile.ZipFile(path) as archive:
-                found = ElementTree.fromstring(archive.read("docProps/core.xml")).find(f"{_DC}title")
+            with (
+                zipfile.ZipFile(path) as archive,
+                _member(path, archive, "docProps/core.xml", MAX_DOCX_PROPERTIES_BYTES) as xml,
+            ):
+                found = ElementTree.parse(xml).getroot().find(f"{_DC}title")
             title = found.text if found is not None else None
         else:
             return None
@@ -126,8 +196,8 @@ def _declared_title(path: Path) -> str | None:
     return title if title and title.lower() not in ("untitled", "title") else None
 
 
-def read_lines(path: Path) -> list[str]:
-    """The document as lines of text; raises DocumentError naming the file and the reason."""
+def check_file(path: Path) -> None:
+    """DocumentError unless ``path`` is a non-empty file of a supported format within the size limit."""
     if not path.exists():
         raise DocumentError(path, "no such file")
     size = path.stat().st_size
@@ -140,6 +210,12 @@ def read_lines(path: Path) -> list[str]:
         raise DocumentError(
             path, f"unknown format {suffix or '(no extension)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
         )
+
+
+def read_lines(path: Path) -> list[str]:
+    """The document as lines of text; raises DocumentError naming the file and the reason."""
+    check_file(path)
+    suffix = path.suffix.lower()
     if suffix == ".pdf":
         text = _pdf_text(path)
     elif suffix == ".docx":
@@ -154,6 +230,7 @@ def read_lines(path: Path) -> list[str]:
             text = raw.decode("cp1252", errors="replace")
         if suffix in (".html", ".htm"):
             text = _html_to_markdown(text)
+        _check_length(path, len(text))
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if not any(line.strip() for line in lines):
         raise DocumentError(path, "the file has no text")
@@ -170,7 +247,14 @@ def _pdf_text(path: Path) -> str:
         reader = PdfReader(path)
         if reader.is_encrypted:
             raise DocumentError(path, "the PDF is encrypted")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise DocumentError(
+                path, f"the PDF has {len(reader.pages):,} pages; the limit is {MAX_PDF_PAGES:,}: split it into parts"
+            )
+        pages: list[str] = []
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            _check_length(path, sum(map(len, pages)))
     except DocumentError:
         raise
     except (PdfReadError, ValueError, KeyError, OSError) as exc:
@@ -183,37 +267,73 @@ _DC = "{http://purl.org/dc/elements/1.1/}"
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # what an encrypted .docx (or an old binary .doc) starts with
 
 
+def _check_length(path: Path, characters: int) -> None:
+    if characters > MAX_TEXT_CHARS:
+        raise DocumentError(
+            path,
+            f"the document has more than {MAX_TEXT_CHARS:,} characters of text (about 1,000 pages); "
+            "split it into parts",
+        )
+
+
+@contextmanager
+def _member(path: Path, archive: zipfile.ZipFile, name: str, limit: int) -> Iterator[BinaryIO]:
+    """A zip member as a stream, refused when it unpacks to more than ``limit`` bytes. zipfile never
+    yields more than the size the header declares (data that runs on fails its CRC check), so a
+    bomb that understates its size is stopped too."""
+    info = archive.getinfo(name)
+    if info.file_size > limit:
+        raise DocumentError(
+            path, f"{name} unpacks to more than {limit / 2**20:.0f} MB; the limit is there for zip bombs"
+        )
+    with archive.open(info) as member:
+        yield member
+
+
 def _docx_text(path: Path) -> str:
-    """Word paragraphs as lines, heading styles as '#' lines, list items as '- ' lines (stdlib only)."""
-    if path.read_bytes()[:4] == _OLE_SIGNATURE:
-        raise DocumentError(path, "the Word file is encrypted, or an old .doc file; save it as an unprotected .docx")
+    """Word paragraphs as lines, heading styles as '#' lines, list items as '- ' lines (stdlib only).
+
+    The XML is read as a stream, one paragraph at a time, so memory and time stay bounded by the
+    limits above however far the file unpacks."""
+    with path.open("rb") as head:
+        if head.read(4) == _OLE_SIGNATURE:
+            raise DocumentError(
+                path, "the Word file is encrypted, or an old .doc file; save it as an unprotected .docx"
+            )
+    lines: list[str] = []
+    characters = 0
     try:
-        with zipfile.ZipFile(path) as archive:
-            info = archive.getinfo("word/document.xml")
-            if info.file_size > 5 * MAX_DOCUMENT_BYTES:  # a zip bomb, or a document no one should paste in whole
-                raise DocumentError(path, f"the document unpacks to {info.file_size / 1e6:.0f} MB of XML")
-            root = ElementTree.fromstring(archive.read(info))
+        with zipfile.ZipFile(path) as archive, _member(path, archive, "word/document.xml", MAX_DOCX_XML_BYTES) as xml:
+            for _, paragraph in ElementTree.iterparse(xml, events=("end",)):
+                if paragraph.tag != f"{_W}p":
+                    continue
+                line = _docx_paragraph(paragraph)
+                characters += len(line)
+                _check_length(path, characters)
+                lines += [line, ""]
+                paragraph.clear()
     except KeyError:
         raise DocumentError(path, "not a Word document (it has no word/document.xml)") from None
     except (zipfile.BadZipFile, ElementTree.ParseError, OSError, ValueError) as exc:
         raise DocumentError(path, f"the .docx could not be read ({exc})") from None
-    lines = []
-    for paragraph in root.iter(f"{_W}p"):
-        pieces = []
-        for node in paragraph.iter():
-            if node.tag == f"{_W}t":
-                pieces.append(node.text or "")
-            elif node.tag in (f"{_W}tab", f"{_W}br"):
-                pieces.append(" ")
-        style = paragraph.find(f"{_W}pPr/{_W}pStyle")
-        name = (style.get(f"{_W}val") or "") if style is not None else ""
-        level = re.match(r"(?i)heading\s*(\d)", name)
-        if level or name.lower() == "title":
-            prefix = "#" * (int(level.group(1)) if level else 1) + " "
-        else:
-            prefix = "- " if paragraph.find(f"{_W}pPr/{_W}numPr") is not None else ""
-        lines += [prefix + "".join(pieces), ""]
     return "\n".join(lines)
+
+
+def _docx_paragraph(paragraph: ElementTree.Element) -> str:
+    pieces = []
+    for node in paragraph.iter():
+        if node.tag == f"{_W}t":
+            pieces.append(node.text or "")
+        elif node.tag in (f"{_W}tab", f"{_W}br"):
+            pieces.append(" ")
+    style = paragraph.find(f"{_W}pPr/{_W}pStyle")
+    name = (style.get(f"{_W}val") or "") if style is not None else ""
+    level = re.match(r"(?i)heading\s*(\d)", name)
+    if level or name.lower() == "title":
+        prefix = "#" * (int(level.group(1)) if level else 1) + " "
+    else:
+        prefix = "- " if paragraph.find(f"{_W}pPr/{_W}numPr") is not None else ""
+    return prefix + "".join(pieces)
 
 
 class _HtmlToMarkdown(HTMLParser):

@@ -7,6 +7,7 @@ talking-points one-pager reads the same whichever front end made it.
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from datetime import date
 from typing import Any
@@ -53,18 +54,22 @@ def format_answer(answer: Any, fmt: str = "text") -> str:
 
 
 def answer_markdown(answer: Any, today: date | None = None) -> str:
-    """A self-contained Markdown document: the question, the cited answer, and every source quoted in full."""
+    """A self-contained Markdown document: the question, the cited answer, and every source quoted in full.
+
+    Every piece of question, document or model text goes through ``md_text``, so the file stays
+    inert in a renderer that allows HTML (the web page escapes the same text)."""
     title = "Talking points" if answer.mode == "talking-points" else "Answer"
-    lines = [f"# {title}: {_md_line(answer.question)}", "", answer.text, ""]
+    lines = [f"# {title}: {md_text(_md_line(answer.question))}", "", md_text(answer.text), ""]
     if answer.note:
-        lines += [f"*Note: {answer.note}*", ""]
+        lines += [f"*Note: {md_text(answer.note)}*", ""]
     if answer.citations:
         lines += ["## Sources", ""]
         for c in answer.citations:
-            place = where(c.passage)
-            lines.append(f"**[{c.id}] {_md_line(c.passage.source)}**" + (f" — {_md_line(place)}" if place else ""))
+            place = md_text(_md_line(where(c.passage)))
+            source = md_text(_md_line(c.passage.source))
+            lines.append(f"**[{c.id}] {source}**" + (f" — {place}" if place else ""))
             lines.append("")
-            lines += [f"> {line}" if line.strip() else ">" for line in c.passage.text.splitlines()]
+            lines += [f"> {md_text(line)}" if line.strip() else ">" for line in c.passage.text.splitlines()]
             lines.append("")
     made_by = byline(answer) or "Quoted from the sources by the offline answerer."
     lines.append(f"*Policy Advisor, {(today or date.today()).isoformat()}. {made_by}*")
@@ -73,6 +78,19 @@ def answer_markdown(answer: Any, today: date | None = None) -> str:
 
 def _md_line(text: str) -> str:
     return " ".join(text.split())
+
+
+_OUR_MARKER = re.compile(r"\\\[(\d+)\\\]")
+
+
+def md_text(text: str) -> str:
+    """Untrusted text made inert in Markdown: "<" and ">" as entities (no tag or autolink can form),
+    backslashes and square brackets backslash-escaped (no link, image or link definition can form).
+    The advisor's own citation markers stay "[n]": document text never holds one (``text.clean_line``
+    defuses them)."""
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    return _OUR_MARKER.sub(r"[\1]", text)
 
 
 def format_hits(question: str, hits: list[Any], fmt: str = "text") -> str:

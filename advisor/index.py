@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+import weakref
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -22,14 +24,15 @@ from typing import Any
 from advisor import corpus, passages, text
 from advisor.build import ProgressHook, bm25_retriever, passage_of, sentence_id, write_generation
 from advisor.config import Settings
-from advisor.corpus import MANIFEST_NAME, load_documents
+from advisor.corpus import MANIFEST_NAME, corpus_files, load_documents, missing_file
 from advisor.embeddings import MODEL_NAME, shared_encoder
-from advisor.errors import DocumentError, UserError
+from advisor.errors import DocumentError, UserError, storage_error
 from advisor.passages import Passage, parse_document
 from advisor.store import IndexDamaged, Pointer, Store, build_lock, make_store, next_generation
 from advisor.vectors import VectorSearch, read_all
 
 PARSER_MODULES = (corpus, passages, text)
+PROGRESS_AT = 200  # new passages from which a sync announces itself (about 10 s of embedding)
 log = logging.getLogger(__name__)
 
 
@@ -67,8 +70,8 @@ def corpus_fingerprint(settings: Settings) -> str:
     for module in PARSER_MODULES:  # a change to the parsing code may change the passages
         digest.update(Path(module.__file__).read_bytes())
     manifest = settings.corpus_dir / MANIFEST_NAME
-    for path in sorted(settings.corpus_dir.iterdir()) if settings.corpus_dir.is_dir() else []:
-        if path.is_file() and not path.name.startswith("."):  # not temporary files of an add in progress
+    for path in corpus_files(settings.corpus_dir):  # not an add in progress (hidden), not links out of corpus/
+        if path.is_file():
             digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     if not manifest.exists():
         digest.update(b"no manifest")
@@ -90,7 +93,7 @@ def _read_corpus(settings: Settings) -> tuple[list[Passage], list[str], dict[str
         try:
             passages.extend(parse_document(doc))
         except DocumentError as exc:
-            problems.append(str(exc))
+            problems.append(missing_file(doc) if not doc.path.exists() else str(exc))
     seen: set[str] = set()
     unique = []
     for p in passages:  # identical passages (repeated boilerplate) are indexed once
@@ -118,9 +121,9 @@ def sync_index(
         return _sync(settings, rebuild, on_build or _quiet, store, progress)
     except (UserError, KeyboardInterrupt):
         raise
-    except Exception:
+    except Exception as exc:
         store.check()  # a Chroma server that went away mid-sync is named as such, not a traceback
-        raise
+        raise storage_error(exc, "update the index in", store.location) or exc from None  # full, read-only...
 
 
 def _sync(
@@ -147,8 +150,20 @@ def _sync(
             generation = pointer.generation
             store.write_pointer(replace(pointer, state=state))
         else:
-            write_generation(store, generation, wanted, new, current, progress)
-            store.write_pointer(Pointer(generation, pointer.generation if pointer else None, state))
+            if len(new) >= PROGRESS_AT:  # a long add or build says what it is doing before it goes quiet
+                sentences = sum(len(p.sentences) for p in new)
+                say(f"Indexing {len(new):,} new passages ({sentences:,} sentences); this takes a while…")
+            try:
+                try:
+                    write_generation(store, generation, wanted, new, current, progress)
+                finally:
+                    store.release(generation)  # the builder's handles; whoever serves it opens it afresh
+                store.share(generation)
+                store.write_pointer(Pointer(generation, pointer.generation if pointer else None, state))
+            except BaseException:
+                with suppress(Exception):  # a failed build leaves nothing half-done, and frees what it took
+                    store.discard(keep=live)
+                raise
             store.discard(keep={generation, pointer.generation} if pointer else {generation})
     return SyncReport(
         documents=len({p.doc_id for p in wanted}),
@@ -200,13 +215,24 @@ class Index:
     def __init__(self, store: Store, pointer: Pointer) -> None:
         self.store = store
         self.generation = pointer.generation
+        self.built_at = pointer.state.get("built_at")
         self.state = pointer.state
+        # The store's handles on this generation (Chroma's database and vector files) are released when
+        # the last user of this Index lets it go, or at close(): a long-running app that moves from
+        # generation to generation keeps no handle on a deleted one. Nothing below may point back at
+        # self, or only the cyclic garbage collector could free it, whenever it gets round to it.
+        self._release = weakref.finalize(self, store.release, self.generation)
         try:
             self._open()
         except (IndexDamaged, UserError, KeyboardInterrupt, SystemExit):
+            self._release()
             raise
         except BaseException as exc:  # Chroma's Rust core can raise a PanicException (a BaseException)
+            self._release()
             self.store.check()  # a server that went away is not a damaged index
+            problem = storage_error(exc, "open the index at", store.location)
+            if problem:  # no permission, read-only or full: a rebuild cannot help and must not delete anything
+                raise problem from None
             reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
             raise IndexDamaged(f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__) from None
 
@@ -223,8 +249,9 @@ class Index:
             if found != expected:
                 raise IndexDamaged(f"the store holds {found} {what}, the index state says {expected}")
         # A sentence's filterable metadata is its passage's (the index stores the same keys on both).
-        self.passage_search = VectorSearch(self.collection, self._meta)
-        self.sentence_search = VectorSearch(self.sentences, lambda sid: self._meta(passage_of(sid)))
+        passages = self.passages
+        self.passage_search = VectorSearch(self.collection, lambda pid: passages[pid].metadata())
+        self.sentence_search = VectorSearch(self.sentences, lambda sid: passages[passage_of(sid)].metadata())
         probe = self.collection.get(limit=1, include=["embeddings"])
         if probe["ids"]:  # a vector search, so a damaged vector segment shows now, not mid-question
             self.collection.query(query_embeddings=[probe["embeddings"][0]], n_results=1, include=[])
@@ -233,8 +260,9 @@ class Index:
         if {row["node_id"] for row in self.bm25.corpus} != set(self.passages):
             raise IndexDamaged("the BM25 index does not match the passages")
 
-    def _meta(self, pid: str) -> dict:
-        return self.passages[pid].metadata()
+    def close(self) -> None:
+        """Release the store's handles now (a question still running on this Index will then fail)."""
+        self._release()
 
     def sentence_vectors(self, passage_ids: list[str]) -> dict[str, tuple[list[str], Any]]:
         """passage id → (its sentences, their vectors), in passage order."""
@@ -325,6 +353,7 @@ def open_index(
         say(_damaged(store, settings, exc))
         rebuild = True
     else:
+        load_documents(settings.corpus_dir)  # a manifest mistake is named before a build is announced
         say("Building the index (first use or changed corpus)…")
     say(sync_index(settings, rebuild=rebuild, on_build=say, store=store, progress=progress).summary())
     try:

@@ -1,14 +1,24 @@
 """A chat model behind OpenAI's protocol: OpenAI itself or any compatible server.
 
-Built on llama-index's OpenAI / OpenAILike classes (the ``openai`` package underneath) with an
-explicit timeout and a small retry budget of our own, so an unreachable, slow or failing server
-turns into one ``ModelError`` with a reason a user can read, never a hang or a traceback.
+Every call has one deadline for the whole answer (``ADVISOR_LLM_TIMEOUT``, retries included) and a
+limit on silence (``ADVISOR_LLM_IDLE_TIMEOUT``: to connect, to start replying, between two pieces
+of the reply), so an unreachable, silent, slow or endless server turns into one ``ModelError``
+with a reason a user can read, never a hang, a traceback or unbounded memory.
+
+Calls go to the ``openai`` client directly (the package llama-index's OpenAI classes wrap): each
+request gets its own timeouts, and a streamed reply is read inside ``with``, so the connection
+closes as soon as the reader stops, a web client that went away included. llama-index's wrapper
+keeps one timeout for every call, does not close a stream its reader abandons, and rebuilds the
+whole reply on each piece. The reply is read on a worker thread and handed over a queue: the caller
+waits at most until the deadline, whatever the server does with its bytes.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +27,8 @@ from advisor.config import Settings
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 RETRY_PAUSE = 0.5  # seconds before a retry; doubled each time
 MAX_REPLY_TOKENS = 400  # five cited sentences fit easily; a rambling model stops here
+MAX_REPLY_CHARS = 20 * MAX_REPLY_TOKENS  # a server that ignores max_tokens is stopped here
+CONNECT_TIMEOUT = 3.0  # seconds to open a connection: an unreachable server is named within seconds
 
 
 class ModelError(Exception):
@@ -34,6 +46,27 @@ class Message:
     content: str
 
 
+class Deadline:
+    """The time one answer may take, retries and every piece of the reply included."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    def expired(self) -> ModelError:
+        return ModelError(f"the model server did not answer in time (ADVISOR_LLM_TIMEOUT is {self.seconds:g} s)")
+
+    def timeout(self, idle: float) -> Any:
+        """httpx timeouts for one request: silence (and connecting) bounded, never past the deadline."""
+        import httpx
+
+        left = max(self.left(), 0.01)
+        return httpx.Timeout(min(idle, left), connect=min(CONNECT_TIMEOUT, idle, left))
+
+
 class ChatModel:
     """One configured model; ``chat`` returns the reply, ``stream`` yields it piece by piece."""
 
@@ -41,85 +74,106 @@ class ChatModel:
         self.settings = settings
         self.base_url = settings.openai_base_url
         self.name = settings.model or (DEFAULT_OPENAI_MODEL if not self.base_url else "default")
-        self._llm: Any = None
+        self._api: Any = None
+        self._api_lock = threading.Lock()
 
     @property
     def where(self) -> str:
         return self.base_url or "OpenAI"
 
-    def _client(self) -> Any:
-        if self._llm is None:
-            common = {
-                "model": self.name,
-                "api_key": self.settings.openai_api_key or "not-needed",
-                "timeout": self.settings.llm_timeout,
-                "max_retries": 0,  # retries are ours (see chat/stream): one budget, not two nested ones
-                "temperature": 0.0,
-            }
-            if self.base_url:
-                from llama_index.llms.openai_like import OpenAILike
+    def client(self) -> Any:
+        """The openai client (one connection pool, shared by every call of this model; no network yet)."""
+        with self._api_lock:
+            if self._api is None:
+                import openai
 
-                self._llm = OpenAILike(
-                    api_base=self.base_url,
-                    is_chat_model=True,
-                    context_window=8192,
-                    max_tokens=MAX_REPLY_TOKENS,
-                    **common,
+                self._api = openai.OpenAI(
+                    api_key=self.settings.openai_api_key or "not-needed",
+                    base_url=self.base_url,
+                    max_retries=0,  # retries are ours (``_with_retries``): one budget, inside the deadline
                 )
-            else:
-                from llama_index.llms.openai import OpenAI
-
-                self._llm = OpenAI(max_tokens=MAX_REPLY_TOKENS, **common)
-        return self._llm
+            return self._api
 
     def chat(self, messages: list[Message]) -> str:
-        def call() -> str:
-            response = self._client().chat(_to_llama(messages))
-            content = response.message.content
-            if not isinstance(content, str):
-                raise ModelError("the model's reply had no text")
-            return content
-
-        return self._with_retries(call)
+        """The whole reply. Streamed underneath, so a silent server is noticed as soon as it is silent
+        for ADVISOR_LLM_IDLE_TIMEOUT, not only when a non-streamed reply would have been complete."""
+        reply = "".join(self.stream(messages))
+        if not reply.strip():
+            raise ModelError("the model's reply had no text")
+        return reply
 
     def stream(self, messages: list[Message]) -> Iterator[str]:
-        """Yields text deltas. Retries only before the first delta: a reply is never stitched."""
-        first: list[str] = []
+        """Yields text deltas. Retries only before the reply starts: a reply is never stitched.
 
-        def start() -> Iterator[Any]:
-            gen = self._client().stream_chat(_to_llama(messages))
-            for chunk in gen:  # pull until the first non-empty delta so connection errors surface here
-                if chunk.delta:
-                    first.append(chunk.delta)
-                    break
-            return gen
-
-        gen = self._with_retries(start)
-        yield from first
+        Stopping early (closing this generator, as a web app does when its client goes away) stops
+        the worker, which closes the connection at the next piece or when its read times out."""
+        deadline = Deadline(self.settings.llm_timeout)
+        pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
+        stop = threading.Event()
+        worker = threading.Thread(
+            target=self._pump, args=(messages, deadline, pieces, stop), name="model-reply", daemon=True
+        )
+        worker.start()
         try:
-            for chunk in gen:
-                if chunk.delta:
-                    yield chunk.delta
-        except Exception as exc:  # noqa: BLE001 - any client failure mid-stream is reported the same way
-            raise _as_model_error(exc) from exc
+            while True:
+                try:
+                    kind, value = pieces.get(timeout=max(deadline.left(), 0.0))
+                except queue.Empty:
+                    raise deadline.expired() from None
+                if kind == "delta":
+                    yield value
+                elif kind == "error":
+                    raise value
+                else:
+                    return
+        finally:
+            stop.set()
 
-    def _with_retries(self, call: Any) -> Any:
-        attempts = self.settings.llm_retries + 1
-        for attempt in range(attempts):
+    def _pump(self, messages: list[Message], deadline: Deadline, out: queue.Queue, stop: threading.Event) -> None:
+        """On the worker thread: request, read the stream, hand each delta over; always end with one
+        "done" or "error" item, and always close the response."""
+        try:
+            body = {
+                "model": self.name,
+                "messages": [{"role": m.role, "content": m.content} for m in messages],
+                "temperature": 0.0,
+                "max_tokens": MAX_REPLY_TOKENS,
+                "stream": True,
+            }
+
+            def start() -> Any:
+                timeout = deadline.timeout(self.settings.llm_idle_timeout)
+                return self.client().with_options(timeout=timeout).chat.completions.create(**body)
+
+            written = 0
+            with self._with_retries(start, deadline) as reply:
+                for chunk in reply:
+                    if stop.is_set():
+                        return
+                    if deadline.left() <= 0:
+                        raise deadline.expired()
+                    delta = chunk.choices[0].delta.content if chunk.choices and chunk.choices[0].delta else None
+                    if delta:
+                        written += len(delta)
+                        if written > MAX_REPLY_CHARS:
+                            raise ModelError(f"the model's reply ran past {MAX_REPLY_CHARS:,} characters")
+                        out.put(("delta", delta))
+            out.put(("done", None))
+        except Exception as exc:  # noqa: BLE001 - every failure reaches the caller as a ModelError
+            out.put(("error", _as_model_error(exc)))
+
+    def _with_retries(self, call: Callable[[], Any], deadline: Deadline) -> Any:
+        attempt = 0
+        while True:
             try:
                 return call()
             except Exception as exc:  # noqa: BLE001 - every failure becomes a ModelError below
-                error = exc if isinstance(exc, ModelError) else _as_model_error(exc)
-                if not error.retryable or attempt == attempts - 1:
+                error = _as_model_error(exc)
+                pause = RETRY_PAUSE * 2**attempt
+                if not error.retryable or attempt >= self.settings.llm_retries or deadline.left() <= pause:
                     raise error from exc
-                time.sleep(RETRY_PAUSE * 2**attempt)
-        raise AssertionError("unreachable")
-
-
-def _to_llama(messages: list[Message]) -> list[Any]:
-    from llama_index.core.llms import ChatMessage, MessageRole
-
-    return [ChatMessage(role=MessageRole(m.role), content=m.content) for m in messages]
+                time.sleep(pause)
+                attempt += 1
 
 
 def _as_model_error(exc: Exception) -> ModelError:
@@ -129,7 +183,11 @@ def _as_model_error(exc: Exception) -> ModelError:
     if isinstance(exc, ModelError):
         return exc
     if isinstance(exc, openai.APITimeoutError):
-        return ModelError("the model server did not answer in time", retryable=True)
+        import httpx
+
+        if isinstance(exc.__cause__, httpx.ConnectTimeout):
+            return ModelError("the model server could not be reached (no connection within seconds)", retryable=True)
+        return ModelError("the model server did not answer in time")  # silence: a retry would double the wait
     if isinstance(exc, openai.APIConnectionError):
         return ModelError("the model server could not be reached", retryable=True)
     if isinstance(exc, openai.AuthenticationError):

@@ -23,6 +23,7 @@ from advisor.corpus import Document, read_lines
 from advisor.text import clean_line, name_key, split_sentences
 
 MAX_PASSAGE_CHARS = 1200
+MAX_HEADING_CHARS = 200
 SCHEMA_VERSION = 3  # bump when the stored metadata changes shape
 
 # Parts of a document a passage can be; shown in citations and usable as a filter.
@@ -77,11 +78,28 @@ def parse_document(doc: Document) -> list[Passage]:
     parser = {"kw-framework": _parse_framework, "rfa-study": _parse_rfa}.get(doc.layout, _parse_auto)
     raw = list(parser(lines))
     passages = [
-        Passage(doc_id=doc.id, source=doc.title, text=text, condition=condition, part=part, heading=heading, order=i)
+        Passage(
+            doc_id=doc.id,
+            source=doc.title,
+            text=text,
+            condition=condition,
+            part=part,
+            heading=_short(heading),
+            order=i,
+        )
         for i, (condition, part, heading, text) in enumerate(raw)
         if text.strip()
     ]
     return passages
+
+
+def _short(heading: str | None) -> str | None:
+    """A heading fit to show in every citation of its passages: a whole pasted paragraph (a document
+    whose first line is 200 KB long) would otherwise be repeated in each passage and each answer."""
+    if heading is None or len(heading) <= MAX_HEADING_CHARS:
+        return heading
+    cut = heading.rfind(" ", 0, MAX_HEADING_CHARS)
+    return heading[: cut if cut > MAX_HEADING_CHARS // 2 else MAX_HEADING_CHARS].rstrip(" ,;:—-") + "…"
 
 
 RawPassage = tuple[str | None, str | None, str | None, str]  # condition, part, heading, text
@@ -133,17 +151,22 @@ def _pack(paragraphs: list[str], limit: int = MAX_PASSAGE_CHARS) -> Iterator[str
 
 
 def _split_long(paragraph: str, limit: int) -> list[str]:
+    """Sentences packed up to ``limit``; a longer run-on "sentence" (PDF residue, a pasted blob) is cut
+    at spaces. Linear in the paragraph's length: positions move forward, nothing is re-copied."""
     pieces: list[str] = []
     current = ""
     for sentence in split_sentences(paragraph):
-        while len(sentence) > limit:  # a single run-on "sentence" (e.g. PDF residue): hard cut
-            cut = sentence.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
+        if len(sentence) > limit:
             if current:
                 pieces.append(current)
                 current = ""
-            pieces.append(sentence[:cut].strip())
-            sentence = sentence[cut:].strip()
+            start = 0
+            while len(sentence) - start > limit:
+                cut = sentence.rfind(" ", start, start + limit)
+                cut = cut if cut > start + limit // 2 else start + limit
+                pieces.append(sentence[start:cut].strip())
+                start = cut
+            sentence = sentence[start:].strip()
         if current and len(current) + 1 + len(sentence) > limit:
             pieces.append(current)
             current = sentence
@@ -151,14 +174,18 @@ def _split_long(paragraph: str, limit: int) -> list[str]:
             current = f"{current} {sentence}".strip()
     if current:
         pieces.append(current)
-    return pieces
+    return [piece for piece in pieces if piece]
 
 
 @dataclass
 class _Block:
-    text: str
+    parts: list[str]  # hard-wrapped lines of one paragraph, joined once (joining as they come is quadratic)
     heading: bool
     level: int = 0  # markdown heading level, 0 when inferred
+
+    @cached_property
+    def text(self) -> str:
+        return " ".join(self.parts)
 
 
 def _blocks(lines: Iterable[str]) -> list[_Block]:
@@ -176,17 +203,17 @@ def _blocks(lines: Iterable[str]) -> list[_Block]:
             continue
         md = re.match(r"^(#{1,6})\s+(.*)$", line)
         if md:
-            blocks.append(_Block(md.group(2).strip(), True, len(md.group(1))))
+            blocks.append(_Block([md.group(2).strip()], True, len(md.group(1))))
         elif (
             blocks
             and not blocks[-1].heading
             and not previous_blank
-            and not _TERMINAL.search(blocks[-1].text)
+            and not _TERMINAL.search(blocks[-1].parts[-1])
             and line[:1].islower()
         ):
-            blocks[-1].text += " " + line
+            blocks[-1].parts.append(line)
         else:
-            blocks.append(_Block(line, False))
+            blocks.append(_Block([line], False))
         previous_blank = False
     # Infer headings: a heading-like line followed by a non-heading-like one. A run of three or
     # more short lines is a list (names, dates, menu residue), not headings.

@@ -38,11 +38,18 @@ class Session:
         from advisor.embeddings import shared_encoder
         from advisor.index import open_index
 
-        shared_encoder().load_in_background()
+        encoder = shared_encoder()
+        encoder.load_in_background()
         self.settings = settings
         self.backend = backend
         self.on_build = on_build
-        self.index = open_index(settings, on_build=on_build, progress=progress)
+        try:
+            self.index = open_index(settings, on_build=on_build, progress=progress)
+        except BaseException:
+            # A process that exits while ONNX Runtime is still loading on its thread aborts ("terminate
+            # called without an active exception", SIGABRT) instead of printing the error and exiting 2.
+            encoder._wait_for_load()
+            raise
         self.answerer = make_answerer(self.index, settings, backend)
         self._reloading = threading.Lock()
 
@@ -54,16 +61,24 @@ class Session:
         checks is not taken: the session keeps answering from the one it has, and says why.
         """
         from advisor.backends import make_answerer
+        from advisor.errors import StorageError
         from advisor.index import Index
         from advisor.store import IndexDamaged
 
         with self._reloading:
             try:
                 pointer = self.index.store.read_pointer()
-                if pointer is None or pointer.generation == self.index.generation:
+                if pointer is None or (pointer.generation, pointer.state.get("built_at")) == (
+                    self.index.generation,
+                    self.index.built_at,
+                ):
                     return False
+                if pointer.generation == self.index.generation:
+                    # The folder was deleted and rebuilt under the same name: Chroma shares one handle per
+                    # folder, so the old one must go before the new one can be read.
+                    self.index.close()
                 index = Index(self.index.store, pointer)
-            except IndexDamaged as exc:
+            except (IndexDamaged, StorageError) as exc:
                 self.on_build(f"advisor: the new index could not be opened ({exc}); still using the previous one.")
                 return False
             # The answerer holds its own index, so a question already running finishes on the old one.

@@ -22,8 +22,9 @@ import fcntl
 import json
 import os
 import re
+import secrets
 import shutil
-import tempfile
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from advisor.errors import UserError
+from advisor.errors import UserError, storage_error
 
 POINTER_FILE = "current.json"
 LOCK_FILE = ".lock"
@@ -83,6 +84,8 @@ class Store(Protocol):
     def save_bm25(self, generation: str, retriever: Any) -> None: ...
     def load_bm25(self, generation: str, build: Callable[[], Any]) -> Any: ...
     def discard(self, keep: set[str]) -> None: ...
+    def share(self, generation: str) -> None: ...
+    def release(self, generation: str) -> None: ...
 
 
 def next_generation(store: Store, pointer: Pointer | None) -> str:
@@ -116,6 +119,8 @@ class LocalStore:
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
         self.location = str(index_dir)
+        self._clients: dict[str, list[Any]] = {}  # generation → Chroma clients opened on it, to close
+        self._clients_lock = threading.Lock()
 
     def check(self) -> None:
         """Nothing to reach: the store is on this machine."""
@@ -127,7 +132,10 @@ class LocalStore:
         except FileNotFoundError:
             return None
         except (OSError, UnicodeDecodeError) as exc:
-            raise IndexDamaged(f"{POINTER_FILE} cannot be read ({exc})") from None
+            # Unreadable for this user is not damaged: a rebuild would replace another user's index.
+            raise storage_error(exc, "read the index at", self.index_dir) or IndexDamaged(
+                f"{POINTER_FILE} cannot be read ({exc})"
+            ) from None
         return Pointer.from_json(raw, POINTER_FILE)
 
     def write_pointer(self, pointer: Pointer) -> None:
@@ -145,6 +153,8 @@ class LocalStore:
         if not create and not (path / "chroma.sqlite3").is_file():
             raise IndexDamaged(f"{generation}/chroma is missing")
         client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+        with self._clients_lock:
+            self._clients.setdefault(generation, []).append(client)
         if create:
             return _create_collection(client, PASSAGES), _create_collection(client, SENTENCES)
         return _get_collection(client, PASSAGES), _get_collection(client, SENTENCES)
@@ -159,6 +169,27 @@ class LocalStore:
         if not folder.is_dir():
             raise IndexDamaged(f"the BM25 index {generation}/bm25 is missing")
         return bm25s.BM25.load(str(folder), load_corpus=True)
+
+    def release(self, generation: str) -> None:
+        """Close one Chroma client opened on ``generation``: Chroma counts its clients per folder and
+        closes the database and vector files with the last one."""
+        with self._clients_lock:
+            clients = self._clients.get(generation) or []
+            client = clients.pop() if clients else None
+            if not clients:
+                self._clients.pop(generation, None)
+        if client is not None:
+            client.close()
+
+    def share(self, generation: str) -> None:
+        """Give a finished generation's files the permissions the umask gives: SQLite creates Chroma's
+        database 0644 whatever the umask, which in a group-shared install locks the group out (Chroma
+        writes to its database even to answer)."""
+        mask = umask()
+        folder = self.index_dir / generation
+        for path in [folder, *folder.rglob("*")]:
+            if not path.is_symlink():
+                path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
 
     def discard(self, keep: set[str]) -> None:
         for name in self.generations():
@@ -243,6 +274,12 @@ class ServerStore:
     def load_bm25(self, generation: str, build: Callable[[], Any]) -> Any:
         return build()
 
+    def share(self, generation: str) -> None:
+        """Nothing to do: the server owns its files."""
+
+    def release(self, generation: str) -> None:
+        """Nothing to do: one HTTP client serves every generation."""
+
     def discard(self, keep: set[str]) -> None:
         for generation in self.generations():
             if generation not in keep:
@@ -256,18 +293,39 @@ def make_store(settings: Any) -> Store:
     return ServerStore(settings.chroma_url) if settings.chroma_url else LocalStore(settings.index_dir)
 
 
+def umask() -> int:
+    """This process's umask, read without changing it (other threads may be creating files)."""
+    with suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomically(path: Path, text: str) -> None:
-    """Write a temporary file beside ``path`` and rename it over, so readers see old or new, never half."""
+    """Write a temporary file beside ``path`` and rename it over, so readers see old or new, never half.
+
+    A new file gets the permissions the user's umask gives, as any file would (0664 under a group's
+    umask 002, so a shared install stays shared); a replaced file keeps the permissions it had."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        mode: int | None = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
+    temp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0666 less the umask
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
+            if mode is not None:
+                os.fchmod(out.fileno(), mode)
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, path)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
 
 
@@ -279,13 +337,16 @@ _held: dict[Path, tuple[threading.RLock, list[int]]] = {}
 def build_lock(index_dir: Path, on_wait: Callable[[str], None]) -> Iterator[None]:
     """One builder at a time per machine (an flock, released by the OS if the process dies);
     re-entrant within a process, so ``advisor add`` can hold it across copy, manifest and sync."""
-    index_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_error(exc, "create the index folder", index_dir) or exc from None
     path = (index_dir / LOCK_FILE).resolve()
     with _guard:
         rlock, state = _held.setdefault(path, (threading.RLock(), [0, -1]))  # [depth, fd]
     with rlock:
         if state[0] == 0:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = _open_lock(path)
             try:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -303,3 +364,17 @@ def build_lock(index_dir: Path, on_wait: Callable[[str], None]) -> Iterator[None
             state[0] -= 1
             if state[0] == 0:
                 os.close(state[1])  # closing the descriptor releases the flock
+
+
+def _open_lock(path: Path) -> int:
+    """The lock file's descriptor: created 0666 less the umask, so every user of a shared install can
+    take the lock; opened for reading only when it belongs to someone else (flock needs no more)."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except PermissionError:
+        if path.exists():
+            with suppress(OSError):
+                return os.open(path, os.O_RDONLY)
+        raise storage_error(PermissionError(13, "Permission denied"), "lock the index folder", path.parent) from None
+    except OSError as exc:
+        raise storage_error(exc, "lock the index folder", path.parent) or exc from None

@@ -12,16 +12,24 @@ import unicodedata
 
 from advisor.errors import UserError
 
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_LEARN_MORE = re.compile(r"\s*Learn more\s*»\s*")
-_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+# Every pattern here runs on whole lines of users' files (one line can be megabytes long), so each
+# must run in linear time: no pattern may scan past the next place it could start again.
+_MD_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")
+_LEARN_MORE = re.compile(r"Learn more\s*»")
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _ITALIC = re.compile(r"(?<![\w*])\*(?!\s)([^*]+?)(?<!\s)\*(?![\w*])")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
 _DOUBLE_BULLET = re.compile(r"^\s*[-*•●]\s*»\s*")
 # Document text is data. A "[3]" in it would read as one of the advisor's citation markers, and
 # "<<<"/">>>" as the fences around passages in a model's prompt, so both are defused as text is read.
-_FAKE_CITATION = re.compile(r"\[(\d+)\]")
+# Every bracketed-number form a reader could take for a citation is: "[1,2]", "[ 3 ]", "[1-4]",
+# "[1–4]", fullwidth "［1］" or "[１]", "【2】"; it becomes "(1,2)", "( 3 )", "(1-4)"...
+_OPEN, _CLOSE = "[［【〔〖〘〚⟦", "]］】〕〗〙〛⟧"
+_NUMBER_LIST_SEPARATORS = r"\s,;，、\-‐‑‒–—−~〜"
+_FAKE_CITATION = re.compile(
+    rf"[{re.escape(_OPEN)}](\s*+\d++(?:[{_NUMBER_LIST_SEPARATORS}]++\d++)*+\s*+)[{re.escape(_CLOSE)}]"
+)
 _FAKE_FENCE = re.compile(r"([<>])\1{2,}")
 
 

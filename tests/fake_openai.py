@@ -21,6 +21,9 @@ class Reply:
     status: int = 200
     delay: float = 0.0
     raw: bytes | None = None  # sent as-is instead of a well-formed completion
+    pace: float = 0.0  # streamed: seconds between pieces
+    endless: bool = False  # streamed: the text again and again, until the client goes away
+    trickle: bool = False  # streamed: one byte at a time, never completing an event
 
 
 class FakeOpenAI:
@@ -28,6 +31,8 @@ class FakeOpenAI:
         self.script: list[Reply] = []
         self.default = Reply("The sources don't cover this.")
         self.requests: list[dict] = []
+        self.streaming = 0  # streams being written now
+        self.abandoned: list[float] = []  # when a client went away mid-stream (time.monotonic())
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -71,7 +76,14 @@ class FakeOpenAI:
                 if reply.raw is not None:
                     return self._send(200, reply.raw, "application/json")
                 if body.get("stream"):
-                    return self._stream(body, reply.text)
+                    fake.streaming += 1
+                    try:
+                        return self._stream(body, reply)
+                    except (BrokenPipeError, ConnectionResetError):
+                        fake.abandoned.append(time.monotonic())
+                    finally:
+                        fake.streaming -= 1
+                    return None
                 return self._send(200, json.dumps(_completion(body, reply.text)).encode(), "application/json")
 
             def _send(self, status: int, data: bytes, kind: str) -> None:
@@ -81,19 +93,31 @@ class FakeOpenAI:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _stream(self, body: dict, text: str) -> None:
+            def _stream(self, body: dict, reply: Reply) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
+                text = reply.text
+                if reply.trickle:
+                    while True:
+                        self._write_chunk(b"d")
+                        time.sleep(reply.pace or 0.2)
                 pieces = [text[i : i + 7] for i in range(0, len(text), 7)]
-                events = [_chunk(body, {"role": "assistant", "content": ""})]
-                events += [_chunk(body, {"content": piece}) for piece in pieces]
-                events.append(_chunk(body, {}, finish="stop"))
-                for event in events:
-                    self._write_chunk(f"data: {json.dumps(event)}\n\n".encode())
+                self._event(_chunk(body, {"role": "assistant", "content": ""}))
+                while True:
+                    for piece in pieces:
+                        self._event(_chunk(body, {"content": piece}))
+                        if reply.pace:
+                            time.sleep(reply.pace)
+                    if not reply.endless:
+                        break
+                self._event(_chunk(body, {}, finish="stop"))
                 self._write_chunk(b"data: [DONE]\n\n")
                 self._write_chunk(b"")
+
+            def _event(self, event: dict) -> None:
+                self._write_chunk(f"data: {json.dumps(event)}\n\n".encode())
 
             def _write_chunk(self, data: bytes) -> None:
                 self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")

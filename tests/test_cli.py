@@ -191,3 +191,28 @@ def test_eval_rejects_a_broken_question_set(run_cli, tmp_path):
     result = run_cli("eval", "--questions", str(bad), "--out", str(tmp_path / "r"))
     assert result.returncode == 2 and "questions.jsonl:1: not a valid question line" in result.stderr.decode()
     _no_traceback(result)
+
+
+def test_batch_file_is_read_with_a_size_limit(run_cli):
+    """Before: `ask --file /dev/zero` read until memory ran out, then a MemoryError traceback."""
+    result = run_cli("ask", "--file", "/dev/zero", "--json")
+    assert result.returncode == 2 and result.stdout == b""
+    assert result.stderr.decode().strip() == (
+        "advisor: /dev/zero is over 10 MB; a question file holds one question a line. Split it into smaller files."
+    )
+    _no_traceback(result)
+
+
+def test_batch_file_lines_split_at_newline_only(run_cli, tmp_path):
+    """U+2028, NEL and form feed inside a line do not split it: three lines, three answers, in order."""
+    questions = tmp_path / "questions.txt"
+    questions.write_bytes(
+        "teacher pay\u2028and licensure\r\ncredit for\x85mastery\nstate tests\x0cand accountability\n".encode()
+    )
+    result = run_cli("retrieve", "--file", str(questions), "--json")
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [x["question"] for x in lines[:1]] == ["teacher pay and licensure"]
+    assert len(lines) == 3 and [("error" in x) for x in lines] == [False, True, True]
+    assert all("control characters" in x["error"] for x in lines[1:])
+    assert lines[1]["question"].startswith("credit for") and lines[2]["question"].startswith("state tests")
+    _no_traceback(result)

@@ -229,7 +229,7 @@ def test_follow_up_rewritten_by_the_model_and_by_rule(generative, model_settings
         plan.kind == FOLLOW_UP and plan.standalone == "How can state funding support awarding credit based on mastery?"
     )
     condense = next(r for r in fake.requests if "Follow-up question" in r["body"]["messages"][0]["content"])
-    assert condense["body"].get("stream") in (None, False)  # the non-streaming path
+    assert condense["body"]["stream"] is True  # chat() streams underneath: silence is noticed (llm.py)
     assert "Follow-up question: what about funding for that?" in condense["body"]["messages"][0]["content"]
     fake.queue(Reply(status=500), Reply(status=500), GOOD)  # the model fails: the offline rule rewrites
     _, plan = conversation.ask(generative, "and does it need a statute?")
@@ -281,12 +281,9 @@ def test_echoed_passage_labels_are_not_claims(generative, fake):
 
 
 def test_api_key_alone_means_openai_with_a_default_model(settings):
-    from llama_index.llms.openai import OpenAI
-    from llama_index.llms.openai_like import OpenAILike
-
     model = ChatModel(replace(settings, openai_api_key="sk-test", openai_base_url=None, model=None))
-    client = model._client()  # built without any network call
-    assert type(client) is OpenAI and client.model == "gpt-4o-mini" and model.where == "OpenAI"
-    assert client.timeout == settings.llm_timeout and client.max_retries == 0  # our own retry budget applies
-    compatible = ChatModel(replace(settings, openai_base_url="http://127.0.0.1:9/v1", model="llama3"))._client()
-    assert isinstance(compatible, OpenAILike) and compatible.api_base == "http://127.0.0.1:9/v1"
+    client = model.client()  # built without any network call
+    assert str(client.base_url).startswith("https://api.openai.com") and model.name == "gpt-4o-mini"
+    assert model.where == "OpenAI" and client.max_retries == 0  # our own retry budget applies, inside the deadline
+    compatible = ChatModel(replace(settings, openai_base_url="http://127.0.0.1:9/v1", model="llama3"))
+    assert str(compatible.client().base_url).rstrip("/") == "http://127.0.0.1:9/v1" and compatible.name == "llama3"

@@ -8,10 +8,15 @@ corpus is open and its text is untrusted.
 
 from __future__ import annotations
 
+import atexit
 import html
 import logging
+import os
 import re
+import shutil
 import tempfile
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from advisor.answer import Answer, Sentence
 from advisor.conversation import COMMAND, FOLLOW_UP, Conversation
@@ -28,6 +34,7 @@ from advisor.passages import Passage
 from advisor.session import Session
 from advisor.text import check_question
 from ui.check_tab import CHECK_CSS, CheckTab
+from ui.guard import Guard, LoginThrottle, session_of
 
 log = logging.getLogger("advisor.ui")
 
@@ -44,6 +51,8 @@ PANEL_HINT = (
     "to read the passage it comes from here.</div>"
 )
 MAX_TURNS_KEPT = 50  # per browser tab; older answers' citations stop opening
+DOWNLOAD_HOURS = 2  # an answer's Markdown file can be downloaded this long; then it is deleted
+NOT_YOURS = "This conversation belongs to another browser session. Reload the page to start your own."
 
 # Clicking a citation link fills a hidden box with its reference and presses a hidden button, so
 # the server renders the passage for this tab's own answers (links are "#src-TURN-N").
@@ -92,6 +101,14 @@ class Chat:
 
     answers: list[Answer | None] = field(default_factory=list)
     memory: Conversation | None = None
+    owner: str | None = None  # the server's session (ui/guard.py) that asked first; no one else may read it
+    download: str | None = None  # the latest answer's Markdown file, the only one its page can still offer
+
+    def belongs_to(self, session: str) -> bool:
+        """True for the session that owns this conversation (binding it on first use)."""
+        if self.owner is None:
+            self.owner = session
+        return self.owner == session
 
     def conversation(self, model: Any) -> Conversation:
         if self.memory is None:
@@ -280,9 +297,11 @@ def outline_html(passages: list[Passage]) -> str:
 class App:
     """The page's event handlers, bound to one open ``Session`` shared by every browser tab."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, downloads: Path | None = None) -> None:
         self.session = session
-        self.downloads = Path(tempfile.mkdtemp(prefix="advisor-ui-"))
+        self.downloads = downloads or Path(tempfile.mkdtemp(prefix="advisor-ui-"))
+        self._swept = 0.0
+        self._sweeping = threading.Lock()
 
     @property
     def model(self) -> Any:
@@ -301,10 +320,15 @@ class App:
         mode_label: str,
         conditions: list[str],
         documents: list[str],
+        request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
         """Yields (textbox, history, chat, sources panel, markdown, download) as the answer arrives."""
         history = list(history or [])
         keep = (gr.skip(), gr.skip(), gr.skip())
+        if not chat.belongs_to(session_of(request)):
+            history.append({"role": "assistant", "content": f'<p class="answer-note">{NOT_YOURS}</p>'})
+            yield ("", history, gr.skip(), *keep)
+            return
         if not (message or "").strip():
             history.append({"role": "assistant", "content": "Type a question first, or pick one of the examples."})
             yield ("", history, chat, *keep)
@@ -312,6 +336,7 @@ class App:
         shown = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "\ufffd", message[:500])
         shown += f"… ({len(message):,} characters)" if len(message) > 500 else ""
         history.append({"role": "user", "content": f"<p>{esc(shown)}</p>"})
+        stream = None
         try:
             self.session.refresh()  # another process may have rebuilt the index (advisor index / add)
             question = check_question(message, self.session.settings.max_question_chars)
@@ -339,26 +364,57 @@ class App:
             history.append({"role": "assistant", "content": f'<p class="answer-note">{note}</p>'})
             yield ("", history, chat, *keep)
             return
+        finally:
+            # A client that went away stops this generator mid-stream: stop the model's reply with it,
+            # so its connection to the model server closes now (advisor/llm.py).
+            deltas = getattr(stream, "deltas", None)
+            if hasattr(deltas, "close"):
+                deltas.close()
         memory.add(question, plan, answer)
         turn = chat.add(answer, plan.standalone)
         searched = {FOLLOW_UP: f"Searched for: {plan.standalone}", COMMAND: "Reworked the previous answer's sources"}
         history[-1] = {"role": "assistant", "content": render_answer(answer, turn, searched.get(plan.kind))}
         panel = render_source(answer, turn, 1) if answer.citations else PANEL_HINT
         markdown = answer_markdown(answer)
-        yield ("", history, chat, panel, markdown, self._download(markdown, answer))
+        previous, chat.download = chat.download, self._download(markdown, answer)
+        self._discard(previous)  # the page's download button now offers the new file only
+        yield ("", history, chat, panel, markdown, chat.download)
+
+    def _discard(self, download: str | None) -> None:
+        if download and Path(download).parent.parent == self.downloads:
+            shutil.rmtree(Path(download).parent, ignore_errors=True)
 
     def _download(self, markdown: str, answer: Answer) -> str:
+        """The answer as a file Gradio serves from where it is written (the folder is inside Gradio's
+        own, so nothing is copied). A conversation's previous file goes when its next answer comes;
+        files of conversations that ended go after DOWNLOAD_HOURS."""
+        self._sweep()
         slug = re.sub(r"[^a-z0-9]+", "-", answer.question.lower())[:50].strip("-") or "answer"
         folder = self.downloads / uuid.uuid4().hex  # one folder per answer: the file keeps its readable name
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"policy-advisor-{slug}.md"
         path.write_text(markdown, encoding="utf-8")
         return str(path)
 
-    def show_source(self, ref: str, chat: Chat) -> str:
+    def _sweep(self) -> None:
+        """Delete answer files past their time (at most once a minute, by one thread at a time)."""
+        now = time.time()
+        if now - self._swept < 60 or not self._sweeping.acquire(blocking=False):
+            return
+        try:
+            self._swept = now
+            for folder in self.downloads.iterdir() if self.downloads.is_dir() else []:
+                if now - folder.stat().st_mtime > DOWNLOAD_HOURS * 3600:
+                    shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            log.exception("cleaning %s failed", self.downloads)
+        finally:
+            self._sweeping.release()
+
+    def show_source(self, ref: str, chat: Chat, request: gr.Request) -> str:
         """``ref`` is 'TURN-N' from a citation link (anything after '#' is the click's nonce)."""
         match = re.fullmatch(r"(\d+)-(\d+)(#.*)?", (ref or "").strip())
-        if not match:
+        if not match or not chat.belongs_to(session_of(request)):
             return PANEL_HINT
         turn, n = int(match[1]), int(match[2])
         answer = chat.answers[turn] if turn < len(chat.answers) else None
@@ -380,14 +436,19 @@ class App:
         conditions, documents = self.choices()
         return gr.update(choices=conditions), gr.update(choices=documents), gr.update(choices=documents)
 
-    def clear(self) -> tuple[Any, ...]:
-        return [], Chat(), PANEL_HINT, "", None
+    def clear(self, chat: Chat, request: gr.Request) -> tuple[Any, ...]:
+        if not chat.belongs_to(session_of(request)):
+            return [], gr.skip(), PANEL_HINT, "", None
+        self._discard(chat.download)
+        return [], Chat(owner=chat.owner), PANEL_HINT, "", None
 
     def build(self) -> gr.Blocks:
         conditions, documents = self.choices()
         ids = [doc_id for _, doc_id in documents]
         framework = "framework" if "framework" in ids else next(iter(ids), None)
-        with gr.Blocks(title="Policy Advisor", fill_width=True) as demo:
+        # Gradio forgets its own references to answer files past their time, as _sweep deletes them.
+        expiry = (3600, DOWNLOAD_HOURS * 3600)
+        with gr.Blocks(title="Policy Advisor", fill_width=True, delete_cache=expiry) as demo:
             gr.Markdown(
                 "## Policy Advisor\nCited answers about state policy for personalized, competency-based "
                 f"learning. <span id='backend-badge'>{esc(self.backend_badge())}</span>"
@@ -446,17 +507,24 @@ class App:
             go.click(self.show_source, [ref, chat], panel, api_name="show_source")
             doc.change(self.outline, doc, outline, api_name="outline")
             demo.load(self.on_page_load, None, [pick_conditions, pick_documents, doc], api_visibility="private")
-            clear.click(self.clear, None, [chatbot, chat, panel, markdown, download], api_visibility="private")
+            clear.click(self.clear, chat, [chatbot, chat, panel, markdown, download], api_visibility="private")
             # The chat's own trash icon clears the conversation's memory too, not only the screen.
-            chatbot.clear(self.clear, None, [chatbot, chat, panel, markdown, download], api_visibility="private")
+            chatbot.clear(self.clear, chat, [chatbot, chat, panel, markdown, download], api_visibility="private")
         return demo
 
 
 def serve(session: Session, host: str, port: int, auth: tuple[str, str] | None = None, block: bool = True) -> Any:
-    """Start the app; with ``block=False`` return at once (tests and benchmarks)."""
-    demo = App(session).build()
+    """Start the app; with ``block=False`` return at once (tests and benchmarks).
+
+    Gradio's working folder is this process's own (removed at exit): answer files live in it and
+    are served from it, and a second user's app on the same machine never meets this one's files."""
+    private = Path(tempfile.mkdtemp(prefix="advisor-web-"))
+    atexit.register(shutil.rmtree, private, True)
+    os.environ["GRADIO_TEMP_DIR"] = str(private)  # read by gradio when the page is built (Blocks)
+    demo = App(session, downloads=private / "answers").build()
     demo.queue(default_concurrency_limit=session.settings.concurrency, max_size=256)
     demo.launch(
+        app_kwargs={"middleware": [Middleware(Guard, throttle=LoginThrottle())]},
         server_name=host,
         server_port=port,
         auth=auth,

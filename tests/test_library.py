@@ -251,7 +251,8 @@ def test_a_killed_add_loses_nothing_and_doubles_nothing(small, tmp_path):
     assert again.returncode == 0 and b"already in the corpus as 'long-guide'" in again.stdout
     from advisor.index import open_index
 
-    ids = open_index(small).collection.get(include=[])["ids"]
+    index = open_index(small)  # held: an index releases its Chroma handles when it is collected
+    ids = index.collection.get(include=[])["ids"]
     assert len(ids) == len(set(ids)) == sum(row["passages"] for row in after.values())
 
 

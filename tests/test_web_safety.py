@@ -69,10 +69,36 @@ def test_failed_logins_are_throttled(settings, index):
         assert allowed.status_code == 200
 
 
-def test_uploads_are_refused(app_url):
-    """Before: anyone could write files to the server (200 MB in the report) and have them served back."""
+def test_uploads_only_from_the_page_and_bounded(app_url):
+    """Before: anyone could write files to the server (200 MB in the report) and have them served back.
+    Now only the "Check a bill" tab uploads: a client without the page's session cookie is refused, and
+    a file over the limit is refused too."""
     reply = httpx.post(app_url + "gradio_api/upload", files={"files": ("notes.txt", b"x" * 100_000)})
-    assert reply.status_code == 404 and reply.json() == {"detail": "This app accepts no uploads."}
+    assert reply.status_code == 403 and reply.json() == {"detail": "Uploads come from the app's own page."}
+    with httpx.Client() as browser:
+        browser.get(app_url)  # the page issues the session cookie
+        small = browser.post(app_url + "gradio_api/upload", files={"files": ("bill.txt", b"Section 1. Credit.")})
+        assert small.status_code == 200
+        huge = browser.post(app_url + "gradio_api/upload", files={"files": ("big.txt", b"x" * (21 * 2**20))})
+        assert huge.status_code == 413
+
+
+def test_an_app_without_uploads_refuses_the_route():
+    import asyncio
+
+    from ui.guard import Guard, LoginThrottle
+
+    sent: list[dict] = []
+
+    async def app(scope, receive, send):  # pragma: no cover - must not be reached
+        raise AssertionError("the upload reached the app")
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "path": "/gradio_api/upload", "method": "POST", "headers": []}
+    asyncio.run(Guard(app, LoginThrottle())(scope, None, send))
+    assert sent[0]["status"] == 404
 
 
 def test_answer_files_are_deleted_after_their_time(index, settings, tmp_path):

@@ -34,7 +34,7 @@ from advisor.passages import Passage
 from advisor.session import Session
 from advisor.text import check_question
 from ui.check_tab import CHECK_CSS, CheckTab
-from ui.guard import Guard, LoginThrottle, session_of
+from ui.guard import UPLOAD_LIMIT, Guard, LoginThrottle, session_of
 
 log = logging.getLogger("advisor.ui")
 
@@ -524,7 +524,8 @@ def serve(session: Session, host: str, port: int, auth: tuple[str, str] | None =
     demo = App(session, downloads=private / "answers").build()
     demo.queue(default_concurrency_limit=session.settings.concurrency, max_size=256)
     demo.launch(
-        app_kwargs={"middleware": [Middleware(Guard, throttle=LoginThrottle())]},
+        app_kwargs={"middleware": [Middleware(Guard, throttle=LoginThrottle(), uploads=True)]},
+        max_file_size=UPLOAD_LIMIT,
         server_name=host,
         server_port=port,
         auth=auth,

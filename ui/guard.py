@@ -1,7 +1,10 @@
 """What the web app refuses or limits at the HTTP level, below Gradio: one ASGI middleware.
 
-- Uploads: the page offers none, so Gradio's upload route is refused (without this anyone could
-  write files to the server and have them served back).
+- Uploads: only the "Check a bill" tab takes one, so Gradio's upload route is open only to a browser
+  holding the session cookie this server issued with the page (a script that never loaded the page
+  is refused), and ``serve`` caps each file at ``UPLOAD_LIMIT``; an app built with ``uploads=False``
+  refuses the route altogether. (Without this anyone could write files to the server and have them
+  served back.)
 - Failed logins: after a few, each further attempt from the same address must wait, the wait
   doubling up to five minutes; a success clears the count. (Behind a proxy every user shares the
   proxy's address: the limit then applies to them together.)
@@ -25,6 +28,7 @@ from typing import Any
 log = logging.getLogger("advisor.ui")
 
 SESSION_COOKIE = "advisor-session"
+UPLOAD_LIMIT = "20mb"  # a bill for "Check a bill"; the same limit `advisor add` has for a document
 FREE_FAILURES = 3  # wrong passwords allowed before the waits start
 LONGEST_WAIT = 300.0  # seconds
 REMEMBERED = 10_000  # addresses with failures kept at most (the oldest are forgotten first)
@@ -67,9 +71,12 @@ class LoginThrottle:
 class Guard:
     """The ASGI middleware (Starlette's ``Middleware(Guard, throttle=...)``)."""
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], throttle: LoginThrottle) -> None:
+    def __init__(
+        self, app: Callable[[Scope, Receive, Send], Awaitable[None]], throttle: LoginThrottle, uploads: bool = False
+    ) -> None:
         self.app = app
         self.throttle = throttle
+        self.uploads = uploads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -78,8 +85,12 @@ class Guard:
         path = scope["path"].rstrip("/")
         method = scope["method"]
         if method == "POST" and path.endswith("/upload"):
-            await _respond(send, 404, {"detail": "This app accepts no uploads."})
-            return
+            if not self.uploads:
+                await _respond(send, 404, {"detail": "This app accepts no uploads."})
+                return
+            if not _cookie(scope):
+                await _respond(send, 403, {"detail": "Uploads come from the app's own page."})
+                return
         if method == "POST" and path.endswith("/login"):
             await self._login(scope, receive, send)
             return

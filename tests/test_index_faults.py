@@ -41,6 +41,18 @@ def _pointer(settings: Settings):
     return LocalStore(settings.index_dir).read_pointer()
 
 
+def _rebuild_under_way(live: Settings, **popen: object) -> tuple[subprocess.Popen, Path]:
+    """`advisor index --rebuild` started, once it has created the next generation's store: (process, folder)."""
+    new = live.index_dir / f"gen-{int(_pointer(live).generation[4:]) + 1:06d}"
+    build = subprocess.Popen(
+        [sys.executable, "-m", "advisor.cli", "index", "--rebuild"], env=os.environ | _env(live), **popen
+    )
+    deadline = time.monotonic() + 120
+    while not (new / "chroma" / "chroma.sqlite3").exists() and build.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return build, new
+
+
 def test_a_killed_rebuild_leaves_the_previous_index_serving(settings, index, tmp_path):
     """SIGKILL `advisor index --rebuild` once it has started writing the new generation."""
     live = replace(settings, index_dir=tmp_path / "index")
@@ -49,17 +61,7 @@ def test_a_killed_rebuild_leaves_the_previous_index_serving(settings, index, tmp
     before = _ranked(live, questions)
     opened = HybridRetriever(open_index(live), live)  # a running process holding the current generation
     pointer = _pointer(live)
-    new = live.index_dir / f"gen-{int(pointer.generation[4:]) + 1:06d}"
-
-    build = subprocess.Popen(
-        [sys.executable, "-m", "advisor.cli", "index", "--rebuild"],
-        env=os.environ | _env(live),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while not (new / "chroma" / "chroma.sqlite3").exists() and build.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
+    build, new = _rebuild_under_way(live, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)  # well into writing the new generation's vectors
     assert build.poll() is None, "the build finished before it could be killed"
     os.kill(build.pid, signal.SIGKILL)
@@ -81,17 +83,12 @@ def test_ctrl_c_during_a_build_stops_it_and_leaves_the_previous_index_serving(se
     shutil.copytree(settings.index_dir, live.index_dir)
     before = _ranked(live)
     pointer = _pointer(live)
-    new = live.index_dir / f"gen-{int(pointer.generation[4:]) + 1:06d}"
-    build = subprocess.Popen(
-        [sys.executable, "-m", "advisor.cli", "index", "--rebuild"],
-        env=os.environ | _env(live),
+    build, new = _rebuild_under_way(
+        live,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal's foreground job has it
     )
-    deadline = time.monotonic() + 120
-    while not (new / "chroma" / "chroma.sqlite3").exists() and build.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
     assert build.poll() is None, "the build finished before it could be interrupted"
     build.send_signal(signal.SIGINT)
     out, err = build.communicate(timeout=60)

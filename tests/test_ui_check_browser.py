@@ -38,7 +38,8 @@ def _check(tab) -> None:
         """(before) => {
             const box = document.querySelector('#bill-summary');
             const done = box.querySelector('.cw-summary, .cw-error');
-            return done && box.innerHTML !== before && !/^\\s*\\d+(\\.\\d+)?s/.test(box.innerText);
+            return done && box.innerHTML !== before && !/^\\s*\\d+(\\.\\d+)?s/.test(box.innerText)
+                && !/processing/i.test(box.innerText);
         }""",
         arg=before,
         timeout=60_000,

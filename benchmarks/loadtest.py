@@ -90,15 +90,27 @@ def _reply_text(history: list[dict]) -> str:
     return content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
 
 
-def web_load(url: str, clients: int, duration: float, asked: list[str]) -> Result:
+def web_load(
+    url: str,
+    clients: int,
+    duration: float,
+    asked: list[str],
+    limit: int | None = None,
+    stop: threading.Event | None = None,
+) -> Result:
+    """Clients asking until ``duration`` is up, about ``limit`` questions are asked, or ``stop`` is set."""
     from gradio_client import Client
 
     deadline = time.monotonic() + duration
 
+    def going() -> bool:
+        enough = limit is not None and result.requests >= limit
+        return time.monotonic() < deadline and not enough and not (stop and stop.is_set())
+
     def client_loop(i: int) -> None:
         client = Client(url, verbose=False)
         n = i
-        while time.monotonic() < deadline:
+        while going():
             question = asked[n % len(asked)]
             mode = "Talking points" if n % 4 == 3 else "Answer"
             n += clients

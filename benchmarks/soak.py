@@ -4,12 +4,16 @@
     .venv/bin/python benchmarks/soak.py --swaps 20 --minutes 2   # a quick look
 
 It builds an index of a copy of corpus/ in a temporary folder and starts `advisor serve` on a free
-127.0.0.1 port (it drives nothing else). Clients (gradio_client, each its own browser session) ask
-the evaluation questions in turn while another process swaps the index: `advisor add` of a small
-note, then `advisor remove` of it, each a new generation, spread over the run. After every swap it
-samples the server process: resident memory, open descriptors, descriptors and mappings on deleted
-files (an old generation still held), threads, and the files under its temporary folder (answer
-files). It prints the samples' start, end and growth per swap, the questions' latencies and
+127.0.0.1 port (it drives nothing else). Clients (the load test's: gradio_client, each its own
+browser session, every fourth question as talking points) ask the evaluation questions in turn
+while another process swaps the index: `advisor add` of a small note, then `advisor remove` of it,
+each a new generation, spread over the run. After each swap the swapper asks one question itself
+(an app moves to a new generation before its next question), then samples the server process:
+resident memory, open descriptors, descriptors and mappings on deleted index files (an old
+generation still held), threads, and the files under its temporary folder (answer files). It also
+samples on the clock (``--sample-seconds``), so ``--swaps 0`` gives the trend of questions alone.
+It prints each figure at the start, after warm-up, at its maximum and at the end, with its growth
+per swap and per 10 minutes (least squares after the first fifth), the questions' latencies and
 errors, and writes every sample as JSON (``--out``). A script, not a test: it asserts nothing.
 """
 
@@ -31,14 +35,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # servers.free_port, shared with the test suite
 
-from benchmarks.loadtest import Result, questions  # noqa: E402 - after the path set-up above
+from benchmarks.loadtest import Result, questions, web_load  # noqa: E402 - after the path set-up above
 
-LIMITS = {"swaps": (1, 1000), "minutes": (0.5, 120), "clients": (1, 32), "questions": (1, 100_000)}
+LIMITS = {
+    "swaps": (0, 1000),
+    "minutes": (0.5, 120),
+    "clients": (1, 32),
+    "questions": (1, 100_000),
+    "sample_seconds": (1, 600),
+}
 
 
 @dataclass
 class Sample:
-    swap: int
+    swap: int | None  # None: a sample taken on the clock, not after a swap
     seconds: float
     rss_mib: float
     descriptors: int
@@ -76,81 +86,62 @@ def _advisor(*args: str, env: dict[str, str]) -> None:
         raise RuntimeError(f"advisor {' '.join(args)} failed: {done.stderr.decode()[-500:]}")
 
 
-def swapper(swaps: int, seconds: float, env: dict[str, str], work: Path, pid: int, samples: list[Sample]) -> None:
-    """``swaps`` new generations, evenly spread over ``seconds``, a sample of the server after each."""
+def swapper(swaps: int, seconds: float, env: dict[str, str], url: str, samples: list[Sample], probe) -> None:
+    """``swaps`` new generations, spread over ``seconds``. After each, one question of its own makes the
+    app move to the new generation (an app refreshes before a question), then a sample."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
     started = time.monotonic()
-    temporary, index = Path(env["TMPDIR"]), Path(env["ADVISOR_INDEX_DIR"])
-    samples.append(sample(pid, 0, started, temporary, index))
-    note = work / "soak-note.md"
+    note = Path(env["ADVISOR_CORPUS_DIR"]).parent / "soak-note.md"
     for n in range(1, swaps + 1):
         if n % 2:
             note.write_text(f"# Soak note {n}\n\nDistricts may award credit for mastery, note {n}.\n", encoding="utf-8")
             _advisor("add", str(note), "--id", "soak-note", env=env)
         else:
             _advisor("remove", "soak-note", env=env)
-        samples.append(sample(pid, n, started, temporary, index))
+        client.predict("Who published the state policy framework?", [], "Answer", [], [], api_name="/ask")
+        samples.append(probe(n))
         time.sleep(max(0.0, started + n * seconds / swaps - time.monotonic()))
 
 
-def asker(url: str, clients: int, seconds: float, limit: int, stop: threading.Event) -> Result:
-    """Clients asking in turn until the time is up, ``limit`` questions are asked, or ``stop`` is set."""
-    from gradio_client import Client
-
-    asked = questions()
-    deadline = time.monotonic() + seconds
-    count = iter(range(limit))
-    lock = threading.Lock()
-
-    def loop(i: int) -> None:
-        client = Client(url, verbose=False)
-        while time.monotonic() < deadline and not stop.is_set():
-            with lock:
-                n = next(count, None)
-            if n is None:
-                return
-            started = time.perf_counter()
-            try:
-                _, history, *_ = client.predict(asked[n % len(asked)], [], "Answer", [], [], api_name="/ask")
-                content = history[-1]["content"]
-                reply = content if isinstance(content, str) else "".join(p.get("text", "") for p in content)
-                ok = 'class="cite"' in reply or "Not covered by the sources" in reply
-                problem = None if ok else f"unexpected reply: {reply[:120]}"
-            except Exception as exc:  # noqa: BLE001 - every failure counts, whatever its kind
-                problem = f"{type(exc).__name__}: {exc}"
-            result.record((time.perf_counter() - started) * 1000, problem)
-
-    result = Result("web app under index swaps", clients, 0.0)
-    return result.run(loop)
+def sampler(every: float, stop: threading.Event, samples: list[Sample], probe) -> None:
+    """A sample every ``every`` seconds until ``stop``: the trend in time, swaps or not."""
+    while not stop.wait(every):
+        samples.append(probe(None))
 
 
-def growth(samples: list[Sample], field: str) -> float:
-    """Least-squares slope of ``field`` per swap, over the samples after the first tenth (warm-up)."""
-    rows = samples[max(1, len(samples) // 10) :]
+def growth(samples: list[Sample], x: str, field: str) -> float:
+    """Least-squares slope of ``field`` against ``x``, over the samples after the first fifth (warm-up)."""
+    rows = samples[max(1, len(samples) // 5) :]
     if len(rows) < 2:
         return float("nan")
-    xs, ys = [s.swap for s in rows], [getattr(s, field) for s in rows]
+    xs, ys = [getattr(s, x) for s in rows], [getattr(s, field) for s in rows]
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    spread = sum((x - mx) ** 2 for x in xs)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / spread if spread else float("nan")
+    spread = sum((v - mx) ** 2 for v in xs)
+    return sum((a - mx) * (b - my) for a, b in zip(xs, ys)) / spread if spread else float("nan")
 
 
-def report(samples: list[Sample], result: Result) -> str:
+def report(by_swap: list[Sample], by_time: list[Sample], result: Result) -> str:
     fields = ["rss_mib", "descriptors", "on_deleted_files", "deleted_mappings", "threads", "temporary_files"]
-    warm = samples[max(1, len(samples) // 10)]
+    every = sorted([*by_swap, *by_time], key=lambda s: s.seconds)
+    warm = every[max(1, len(every) // 5)]
     lines = [
-        "| figure | at start | after warm-up (swap " + str(warm.swap) + ") | max | at end | growth per swap |",
-        "|---|---|---|---|---|---|",
+        f"| figure | at start | after warm-up ({warm.seconds:.0f} s) | max | at end | per swap | per 10 min |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name in fields:
-        values = [getattr(s, name) for s in samples]
+        values = [getattr(s, name) for s in every]
+        per_swap = growth(by_swap, "swap", name)
+        per_time = growth(by_time, "seconds", name) * 600
         lines.append(
             f"| {name} | {values[0]} | {getattr(warm, name)} | {max(values)} | {values[-1]} | "
-            f"{growth(samples, name):+.3f} |"
+            f"{per_swap:+.3f} | {per_time:+.2f} |"
         )
     s = result.summary()
     lines += [
         "",
-        f"{len(samples) - 1} swaps; {s['requests']} questions by {s['clients']} clients in {s['seconds']} s "
+        f"{len(by_swap) - 1} swaps; {s['requests']} questions by {s['clients']} clients in {s['seconds']} s "
         f"({s['per_second']} q/s), {s['errors']} errors; latency p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, "
         f"max {s['max_ms']} ms.",
     ]
@@ -164,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=10.0, help="how long the questions go on (default 10)")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients (default 4)")
     parser.add_argument("--questions", type=int, default=10_000, help="at most this many questions (default 10,000)")
+    parser.add_argument("--sample-seconds", type=float, default=20.0, help="a sample every N s too (default 20)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmark-results" / "soak.json")
     args = parser.parse_args(argv)
     for name, (low, high) in LIMITS.items():
@@ -198,30 +190,46 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(0.2)
             url = f"http://127.0.0.1:{port}/"
             seconds = args.minutes * 60
-            samples: list[Sample] = []
-            stop = threading.Event()
+            started = time.monotonic()
+            temporary, index = Path(env["TMPDIR"]), Path(env["ADVISOR_INDEX_DIR"])
+
+            def probe(swap: int | None) -> Sample:
+                return sample(server.pid, swap, started, temporary, index)
+
+            by_swap: list[Sample] = [probe(0)]
+            by_time: list[Sample] = []
+            stop, done = threading.Event(), threading.Event()
             outcome: list[Result] = []
-            ask = threading.Thread(
-                target=lambda: outcome.append(asker(url, args.clients, seconds, args.questions, stop))
-            )
-            ask.start()
+            threads = [
+                threading.Thread(
+                    target=lambda: outcome.append(
+                        web_load(url, args.clients, seconds, questions(), args.questions, stop)
+                    )
+                ),
+                threading.Thread(target=sampler, args=(args.sample_seconds, done, by_time, probe)),
+            ]
+            for thread in threads:
+                thread.start()
             try:
-                swapper(args.swaps, seconds * 0.95, env, work, server.pid, samples)
+                swapper(args.swaps, seconds * 0.9, env, url, by_swap, probe)
             except BaseException:
                 stop.set()  # the questions stop with a failed swapper; otherwise they run their time
                 raise
             finally:
-                ask.join()
+                threads[0].join()
+                done.set()
+                threads[1].join()
         finally:
             server.terminate()
             server.wait(timeout=60)
             log.close()
         result = outcome[0]
-        print(report(samples, result))
+        print(report(by_swap, by_time, result))
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(
             json.dumps(
-                {"samples": [s.__dict__ for s in samples], "questions": result.summary()}
+                {"after_each_swap": [s.__dict__ for s in by_swap], "every_interval": [s.__dict__ for s in by_time]}
+                | {"questions": result.summary()}
                 | {"error_samples": result.error_samples, "settings": vars(args) | {"out": str(args.out)}},
                 indent=1,
             )

@@ -34,6 +34,15 @@ def answerer(index, settings):
     return ExtractiveAnswerer(index, settings)
 
 
+@pytest.fixture(scope="module")
+def app_url(settings, index):
+    """A real `advisor serve` over the session's index, one per test module that asks for it."""
+    from servers import running_app
+
+    with running_app(settings.index_dir) as url:
+        yield url
+
+
 @pytest.fixture()
 def corpus_copy(tmp_path: Path) -> Path:
     """A private copy of corpus/ a test may change."""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers import no_traceback, run_advisor
+from test_corpus_formats import make_pdf
 from test_library import make_docx
 
 from advisor.corpus import MAX_TEXT_CHARS, Document, document_title, read_lines
@@ -130,39 +131,13 @@ def test_docx_properties_beyond_their_limit_are_not_read(tmp_path):
     assert "Districts award credit for demonstrated mastery." in read_lines(path)
 
 
-def _many_pages_pdf(path: Path, pages: int) -> None:
-    """A PDF of ``pages`` pages, each showing one short line (written by hand)."""
-    objects = ["<< /Type /Catalog /Pages 2 0 R >>", ""]
-    kids = []
-    stream = "BT /F1 12 Tf 72 720 Td (Districts award credit for mastery.) Tj ET"
-    objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")  # 3
-    objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")  # 4
-    for _ in range(pages):
-        objects.append(
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R "
-            "/Resources << /Font << /F1 4 0 R >> >> >>"
-        )
-        kids.append(f"{len(objects)} 0 R")
-    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {pages} >>"
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    path.write_bytes(out)
-
-
 def test_a_pdf_with_too_many_pages_is_refused_before_its_pages_are_read(tmp_path):
     """Before: a 5,000-page PDF took 190 s with no output and 1.7 GB of memory."""
     path = tmp_path / "long.pdf"
-    _many_pages_pdf(path, 2001)
+    make_pdf(path, ["Districts award credit for mastery."], pages=2001)
     with pytest.raises(DocumentError, match=r"the PDF has 2,001 pages; the limit is 2,000: split it into parts"):
         read_lines(path)
-    _many_pages_pdf(path, 3)
+    make_pdf(path, ["Districts award credit for mastery."], pages=3)
     assert len(parse_document(Document("ok", path, "OK"))) == 1
 
 

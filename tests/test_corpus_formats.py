@@ -14,16 +14,19 @@ from advisor.index import corpus_passages
 from advisor.passages import parse_document
 
 
-def make_pdf(path: Path, lines: list[str]) -> None:
-    """A minimal one-page PDF with the lines in Helvetica, written by hand (no PDF library needed)."""
+def make_pdf(path: Path, lines: list[str], pages: int = 1) -> None:
+    """A minimal PDF whose every page shows the lines in Helvetica, written by hand (no PDF library needed)."""
     text = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({line}) Tj T*" for line in lines) + " ET"
+    page = (
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R /Resources << /Font << /F1 4 0 R >> >> >>"
+    )
+    kids = " ".join(f"{5 + n} 0 R" for n in range(pages))
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>",
         f"<< /Length {len(text)} >>\nstream\n{text}\nendstream",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        *[page] * pages,
     ]
     out = b"%PDF-1.4\n"
     offsets = []

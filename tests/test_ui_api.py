@@ -40,12 +40,6 @@ def last_reply(history) -> str:
     return content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
 
 
-@pytest.fixture(scope="module")
-def app_url(settings, index):
-    with running_app(settings.index_dir) as url:
-        yield url
-
-
 def test_ask_cites_and_the_panel_shows_the_cited_passage(app_url):
     app = client(app_url)
     history, panel, markdown, download = ask(app, MASTERY)

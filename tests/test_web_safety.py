@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 from fake_openai import FakeOpenAI, Reply
 from helpers import run_advisor
 from servers import running_app
@@ -27,12 +26,6 @@ def _env(settings) -> dict[str, str]:
 
 
 PANEL_HINT_START = '<div class="sources-empty">Click a citation'
-
-
-@pytest.fixture(scope="module")
-def app_url(settings, index):
-    with running_app(settings.index_dir) as url:
-        yield url
 
 
 def test_a_conversation_is_bound_to_the_server_session_not_the_client_chosen_id(app_url):
@@ -133,6 +126,30 @@ def test_a_conversation_keeps_one_answer_file_and_the_app_keeps_them_in_its_own_
         assert len(files) == 1 and files[0].read_text(encoding="utf-8") == Path(download).read_text(encoding="utf-8")
         assert files[0].parent.parent.parent.name.startswith("advisor-web-")
     assert not any(temporary.rglob("*.md"))  # removed with the app
+
+
+def test_answering_sends_values_not_component_updates(index, settings, tmp_path):
+    """Gradio 6.31 keeps a new component, with the value it carried, in the session for every update
+    (gr.skip() included) an event returns: ~40 KB per question, without end, in the soak before this."""
+    from types import SimpleNamespace
+
+    from advisor.backends import make_answerer
+    from advisor.retrieve import Filters
+    from ui.app import App, Chat
+
+    session = Session.__new__(Session)
+    session.settings, session.answerer = settings, make_answerer(index, settings, "extractive")
+    session.refresh = lambda: False
+    session.filters = lambda *args: Filters()
+    app = App(session, downloads=tmp_path / "answers")
+    request = SimpleNamespace(request=SimpleNamespace(cookies={"advisor-session": "me"}), username=None)
+    chat = Chat()
+    yielded = []
+    for question in (MASTERY, "", "banana bread recipe", "x" * 5000):
+        yielded += list(app.ask(question, [], chat, "Answer", [], [], request))
+    yielded += list(app.ask(MASTERY, [], chat, "Answer", [], [], SimpleNamespace(request=None, username="thief")))
+    updates = [item for outputs in yielded for item in outputs if isinstance(item, dict) and "__type__" in item]
+    assert not updates and len(yielded) >= 6
 
 
 def _handles(folder: Path) -> tuple[int, int]:

@@ -103,6 +103,13 @@ class Chat:
     memory: Conversation | None = None
     owner: str | None = None  # the server's session (ui/guard.py) that asked first; no one else may read it
     download: str | None = None  # the latest answer's Markdown file, the only one its page can still offer
+    # What the page shows beside the chat, sent again unchanged while a new answer is on its way: a
+    # gr.skip() instead would cost memory per question (Gradio 6.31 keeps every update's component).
+    panel: str = PANEL_HINT
+    markdown: str = ""
+
+    def shown(self) -> tuple[str, str, str | None]:
+        return self.panel, self.markdown, self.download
 
     def belongs_to(self, session: str) -> bool:
         """True for the session that owns this conversation (binding it on first use)."""
@@ -324,11 +331,11 @@ class App:
     ) -> Iterator[tuple[Any, ...]]:
         """Yields (textbox, history, chat, sources panel, markdown, download) as the answer arrives."""
         history = list(history or [])
-        keep = (gr.skip(), gr.skip(), gr.skip())
         if not chat.belongs_to(session_of(request)):
             history.append({"role": "assistant", "content": f'<p class="answer-note">{NOT_YOURS}</p>'})
-            yield ("", history, gr.skip(), *keep)
+            yield ("", history, chat, PANEL_HINT, "", None)  # the same chat object: its owner's state is unchanged
             return
+        keep = chat.shown()
         if not (message or "").strip():
             history.append({"role": "assistant", "content": "Type a question first, or pick one of the examples."})
             yield ("", history, chat, *keep)
@@ -378,7 +385,8 @@ class App:
         markdown = answer_markdown(answer)
         previous, chat.download = chat.download, self._download(markdown, answer)
         self._discard(previous)  # the page's download button now offers the new file only
-        yield ("", history, chat, panel, markdown, chat.download)
+        chat.panel, chat.markdown = panel, markdown
+        yield ("", history, chat, *chat.shown())
 
     def _discard(self, download: str | None) -> None:
         if download and Path(download).parent.parent == self.downloads:
@@ -438,7 +446,7 @@ class App:
 
     def clear(self, chat: Chat, request: gr.Request) -> tuple[Any, ...]:
         if not chat.belongs_to(session_of(request)):
-            return [], gr.skip(), PANEL_HINT, "", None
+            return [], chat, PANEL_HINT, "", None
         self._discard(chat.download)
         return [], Chat(owner=chat.owner), PANEL_HINT, "", None
 

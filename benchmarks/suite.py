@@ -327,7 +327,7 @@ def _warm_figures(section: str, result: SizeResult, base: SizeResult | None) -> 
 
 
 def _build_figures(result: SizeResult) -> list[Figure]:
-    """Time, throughput, share in the model and peak memory of one size's build; then the PDF's add."""
+    """Time, throughput, share in the model and peak memory of one size's build."""
     size, build, at = result.size, result.build, f"{result.size}× corpus"
     figures = [
         Figure(
@@ -369,20 +369,26 @@ def _build_figures(result: SizeResult) -> list[Figure]:
             Summary.single(result.reference_build.peak_rss_mib),
         )
     )
-    if result.add and result.reference_add:
-        figures.append(
-            Figure(
-                "add",
-                f"add a {result.add_pages}-page PDF → searchable, {at}",
-                "s",
-                Summary.single(result.add.total_s),
-                Summary.single(result.reference_add.total_s),
-                note=f"{at}: `advisor add` of new text, launch to the index swapped in: "
-                f"{result.add.last_line} (load average {result.add_load:.1f}); the reference loads its "
-                "storage, inserts the document and persists",
-            )
-        )
     return figures
+
+
+def _add_figures(result: SizeResult) -> list[Figure]:
+    """The PDF added to a copy of this size's index, if the section ran."""
+    if not (result.add and result.reference_add):
+        return []
+    at = f"{result.size}× corpus"
+    return [
+        Figure(
+            "add",
+            f"add a {result.add_pages}-page PDF → searchable, {at}",
+            "s",
+            Summary.single(result.add.total_s),
+            Summary.single(result.reference_add.total_s),
+            note=f"{at}: `advisor add` of new text, launch to the index swapped in: "
+            f"{result.add.last_line} (load average {result.add_load:.1f}); the reference loads its "
+            "storage, inserts the document and persists",
+        )
+    ]
 
 
 def figures_for(
@@ -437,6 +443,8 @@ def figures_for(
         figures += _build_figures(result)
     for result in sizes[1:]:
         figures += _warm_figures("scale", result, base)
+    for result in sizes:
+        figures += _add_figures(result)
     if installs:
         (adv_s, adv_mib), (ref_s, ref_mib) = installs["advisor"], installs["reference"]
         cache = f"pip cache: {options.pip_cache}"

@@ -10,6 +10,8 @@ possible, fed as well as possible:
 - new passages go through in about ``STEPS`` steps, a passage's text and its sentences' together;
   ``MiniLMEncoder.encode`` sorts a step's texts by length, so padding is small, and keeps both
   cores busy;
+- the model runs a step ahead on a thread of its own (``RunAhead``) while the main thread imports
+  Chroma and llama-index, copies the unchanged rows and writes the step before;
 - a step's rows are written with their vectors already computed, in one call per collection:
   passages through llama-index's ``ChromaVectorStore`` (whose row schema the passage collection
   keeps), sentences straight to Chroma. Nothing holds every vector: a step's are dropped once
@@ -122,14 +124,14 @@ class Tracker:
             documents, passages, sentences = self.totals
             self.hook(
                 BuildProgress(
-                    self.stage,
-                    self.documents,
-                    documents,
-                    self.passages,
-                    passages,
-                    self.sentences,
-                    sentences,
-                    self.new,
+                    stage=self.stage,
+                    documents=self.documents,
+                    documents_total=documents,
+                    passages=self.passages,
+                    passages_total=passages,
+                    sentences=self.sentences,
+                    sentences_total=sentences,
+                    new_passages=self.new,
                 )
             )
 
@@ -155,7 +157,7 @@ def write_generation(
 ) -> None:
     """A complete index under a new name: unchanged rows copied from ``current``, new ones embedded."""
     tracker = Tracker(wanted, len(new), hook)
-    tracker.report("copying" if current else "embedding")
+    tracker.report("copying" if current else "embedding")  # a rebuild has nothing to copy
     where = vector_locations(current) if new else {}
     step = min(max(len(new) // STEPS, STEP_MIN), STEP_MAX)
     with RunAhead([new[i : i + step] for i in range(0, len(new), step)], set(where)) as ahead:
@@ -164,8 +166,9 @@ def write_generation(
             keep = {p.id for p in wanted} - {p.id for p in new}
             _copy_rows(current.collection, collection, lambda pid, meta: pid in keep, tracker)
             _copy_rows(current.sentences, sentences, lambda sid, meta: meta["passage_id"] in keep, tracker)
-        tracker.report("embedding")
-        _embed_and_write(collection, sentences, ahead, where, tracker)
+        if new:
+            tracker.report("embedding")
+            _embed_and_write(collection, sentences, ahead, where, tracker)
     tracker.report("bm25")
     store.save_bm25(generation, bm25_retriever(wanted))
     tracker.report("done")

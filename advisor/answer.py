@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -371,7 +372,7 @@ class ExtractiveAnswerer:
         return AnswerStream(iter([answer.text]), answer)
 
     def rework_gate(self, previous: Answer, command: Command) -> Gate:
-        definitions = {p.id for p, _ in self._part_definitions().values()}
+        definitions = {p.id for p, _ in self.part_definitions.values()}
         cited = [c.passage for c in previous.citations if c.passage.id in self.index.passages]
         passages = [p for p in cited if p.id not in definitions] or cited or [h.passage for h in previous.hits]
         coverage = previous.coverage or Coverage(ANSWERED, self.settings.refusal_threshold)
@@ -382,10 +383,15 @@ class ExtractiveAnswerer:
         hits = [Hit(p, 1.0 - i * 0.01, 0.0, 0.0, 0.0, i + 1) for i, p in enumerate(passages)]
         return Gate(hits, self.score(question, hits), coverage, shape, given=True)
 
+    @cached_property
+    def _by_position(self) -> dict[tuple[str, int], Passage]:
+        """Passages by (document, order), built once per index rather than on every question."""
+        return {(p.doc_id, p.order): p for p in self.index.passages.values()}
+
     def _before(self, hits: list[Hit]) -> list[Passage]:
         """The passages just before the top retrieved ones in their documents, where a list's names
         often sit ("…in a number of states, including Arizona, Nevada…")."""
-        order = {(p.doc_id, p.order): p for p in self.index.passages.values()}
+        order = self._by_position
         found = (order.get((h.passage.doc_id, h.passage.order - 1)) for h in hits[:3])
         return list(dict.fromkeys(p for p in found if p is not None))
 
@@ -510,7 +516,7 @@ class ExtractiveAnswerer:
             TRANSFORMATIVE_POLICY: "Transformative policies (formal state authority):",
             IMPLEMENTATION_ACTION: "Implementation actions:",
         }
-        definitions = self._part_definitions()
+        definitions = self.part_definitions
         for part, items in by_part.items():
             if not items:
                 continue
@@ -532,7 +538,8 @@ class ExtractiveAnswerer:
             paragraphs = merged
         return Answer(question, mode, False, self.name, paragraphs, citations.items, gate.hits, coverage=gate.coverage)
 
-    def _part_definitions(self) -> dict[str, tuple[Passage, str]]:
+    @cached_property
+    def part_definitions(self) -> dict[str, tuple[Passage, str]]:
         """The framework's own description of its parts: the sentence that opens with the part's plural name."""
         found: dict[str, tuple[Passage, str]] = {}
         openings = {TRANSFORMATIVE_POLICY: "transformative policies ", IMPLEMENTATION_ACTION: "implementation actions "}

@@ -340,7 +340,7 @@ def evaluate_conversations(answerer: Any, conversations: list[dict[str, Any]]) -
 def _definitions(answerer: Any) -> set[str]:
     """Passages a legislation split may add: the framework's own definition of its parts."""
     extractive = getattr(answerer, "extractive", answerer)
-    return {p.id for p, _ in extractive._part_definitions().values()}
+    return {p.id for p, _ in extractive.part_definitions.values()}
 
 
 # ------------------------------------------------------------------------------ the judge itself

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from advisor.answer import ExtractiveAnswerer
 from advisor.config import Settings
 from advisor.errors import UserError
+from advisor.extractive import ExtractiveAnswerer
 from advisor.index import Index
 
 

@@ -14,19 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.answer import (
-    GENERATED,
-    PARTIAL,
-    Answer,
-    AnswerStream,
-    CitationList,
-    ExtractiveAnswerer,
-    Gate,
-    Sentence,
-    gap_sentence,
-)
+from advisor.answer import GENERATED, Answer, AnswerStream, CitationList, Sentence
 from advisor.conversation import Command
+from advisor.coverage import PARTIAL
 from advisor.errors import UserError
+from advisor.extractive import ExtractiveAnswerer, Gate, gap_sentence
 from advisor.llm import ChatModel, Message, ModelError
 from advisor.passages import Passage
 from advisor.prompts import render

@@ -4,7 +4,7 @@
 "these programs" are alternative certification routes, and another after a bullet about
 traditional preparation. A quoted sentence that opens with a pronoun, a demonstrative or a
 connective ("This requires…", "At the same time, they must…", "It also studies…") is only
-quoted together with the sentence before it in its passage, or not at all (answer.py decides).
+quoted together with the sentence before it in its passage, or not at all (extractive.py decides).
 """
 
 from __future__ import annotations

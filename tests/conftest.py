@@ -29,7 +29,7 @@ def index(settings: Settings):
 
 @pytest.fixture(scope="session")
 def answerer(index, settings):
-    from advisor.answer import ExtractiveAnswerer
+    from advisor.extractive import ExtractiveAnswerer
 
     return ExtractiveAnswerer(index, settings)
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from advisor.config import PROJECT_ROOT, ConfigError, Settings, quiet_offline_environment
-from advisor.errors import UserError
+from advisor.errors import UserError, show_traceback_if_debugging
 from advisor.formats import format_answer, format_hits
 from advisor.progress import terminal_progress
 from advisor.session import Session, to_stderr
@@ -222,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = replace(settings, strict=True)
         return COMMANDS[args.command](args, settings)
     except (UserError, ConfigError) as exc:
+        show_traceback_if_debugging(exc)
         print(f"advisor: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

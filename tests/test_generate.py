@@ -150,6 +150,7 @@ def test_out_of_role_request_never_reaches_the_model(generative, fake):
     ("reply", "reason"),
     [
         (Reply(raw=b"this is not json"), "could not be read"),
+        (Reply(raw=b'data: {"choices": 5}\n\n'), "could not be read (a piece of an unexpected shape)"),
         (Reply(status=500), "(500)"),
         (Reply(status=401), "API key (401)"),
         (Reply(status=429), "(429)"),
@@ -160,6 +161,20 @@ def test_server_errors_fall_back_with_a_note(generative, fake, reply, reason):
     answer = generative.answer(MASTERY)
     assert answer.backend == "extractive" and reason in answer.note
     assert "Proficiency-based Credit" in [c.passage.heading for c in answer.citations]
+
+
+def test_a_bug_in_our_code_surfaces_instead_of_falling_back(generative, fake, monkeypatch):
+    """A TypeError of ours while reading the reply is raised with its traceback, not turned into a
+    quiet extractive answer with a note (a server's malformed piece is the case above)."""
+
+    def broken(chunk):
+        raise TypeError("a bug of ours")
+
+    monkeypatch.setattr("advisor.llm._delta", broken)
+    fake.queue(GOOD)
+    with pytest.raises(TypeError, match="a bug of ours") as raised:
+        generative.answer(MASTERY)
+    assert any(frame.name == "_pump" for frame in raised.traceback)  # where it happened, on the worker thread
 
 
 def test_401_is_not_retried_but_429_is(generative, fake):

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from dataclasses import replace
 
 import pytest
@@ -190,10 +189,10 @@ def test_401_is_not_retried_but_429_is(generative, fake):
 def test_slow_server_times_out_quickly(index, model_settings, fake):
     answerer = make_answerer(index, replace(model_settings, llm_timeout=1.0, llm_retries=1))
     fake.queue(Reply(GOOD, delay=3), Reply(GOOD, delay=3))
-    started = time.perf_counter()
     answer = answerer.answer(MASTERY)
-    assert time.perf_counter() - started < 6
-    assert answer.backend == "extractive" and "did not answer in time" in answer.note
+    # The one-second deadline ended it (not the 15 s idle limit, nor the server's 3 s delay): how long
+    # that takes on the clock is benchmarks/' business, not a test's.
+    assert answer.backend == "extractive" and "did not answer in time (ADVISOR_LLM_TIMEOUT is 1 s)" in answer.note
 
 
 def test_strict_mode_reports_the_failure(index, model_settings, fake):
@@ -248,8 +247,8 @@ def test_follow_up_rewritten_by_the_model_and_by_rule(generative, model_settings
     assert "Follow-up question: what about funding for that?" in condense["body"]["messages"][0]["content"]
     fake.queue(Reply(status=500), Reply(status=500), GOOD)  # the model fails: the offline rule rewrites
     _, plan = conversation.ask(generative, "and does it need a statute?")
-    assert plan.kind == FOLLOW_UP and plan.standalone.startswith("and does it need a statute? (")
-    assert "mastery" in plan.standalone and "(" not in plan.standalone.split("(", 1)[1]  # no nesting
+    assert plan.kind == FOLLOW_UP  # by rule: the follow-up, then earlier content words in brackets
+    assert plan.standalone == "and does it need a statute? (award credit based mastery instead seat time funding)"
 
 
 def test_cli_with_a_model_server_and_with_it_stopped(settings, index, fake):

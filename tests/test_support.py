@@ -72,8 +72,8 @@ def test_agreement_with_hand_labels(judge, index):
     everything = support_agreement(judge, index.passages, "all")
     assert everything.pairs >= 60
     assert {"verbatim", "paraphrase", "added-claim", "contradiction", "wrong-passage"} <= set(everything.by_kind)
-    assert tuning.accuracy >= 0.90, tuning.lines()
-    assert held_out.accuracy >= 0.85, held_out.lines()
+    assert tuning.accuracy >= 0.90, tuning
+    assert held_out.accuracy >= 0.85, held_out
 
 
 def test_prompts_are_files_loaded_by_name():

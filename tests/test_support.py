@@ -7,7 +7,7 @@ import pytest
 from advisor.evaluate import support_agreement
 from advisor.passages import Passage
 from advisor.prompts import render
-from advisor.support import OverlapJudge
+from advisor.support import OverlapJudge, unbacked_numbers
 
 CREDIT = Passage(
     doc_id="framework",
@@ -59,6 +59,33 @@ def test_supported(judge, sentence):
 def test_unsupported(judge, sentence, passages, reason):
     verdict = judge.judge(sentence, passages)
     assert not verdict.supported and reason in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("sentence", "source", "unbacked"),
+    [
+        ("12 districts award credit.", "120 districts award credit.", ["12"]),  # a near miss, not a substring
+        ("120 districts award credit.", "12 districts award credit.", ["120"]),
+        ("1,200 students enrolled.", "1200 students enrolled.", []),  # one number, written two ways
+        ("1200 students enrolled.", "1,200 students enrolled.", []),
+        ("12% of schools", "12 percent of schools", []),
+        ("12 schools", "twelve schools", []),  # the passage's word backs the sentence's digits
+        ("twelve schools", "120 schools", []),  # a sentence's words are not checked
+        ("2.5 credits by 2027.", "2.50 credits by 2027", []),  # the final period is no decimal
+        ("2.5 credits", "25 credits", ["2.5"]),
+        ("Grades 1,2,3 and K-12", "grades 1, 2 and 3 of K-12", []),
+        ("In 2019 the state", "In 2020 the state", ["2019"]),
+    ],
+)
+def test_numbers_are_compared_whole(sentence, source, unbacked):
+    assert unbacked_numbers(sentence, source) == unbacked
+
+
+def test_a_near_miss_number_is_unsupported(judge):
+    passage = Passage(doc_id="d", source="x", heading="h", text="The pilot covered 120 districts in its first year.")
+    assert judge.judge("The pilot covered 120 districts in its first year.", [passage]).supported
+    verdict = judge.judge("The pilot covered 12 districts in its first year.", [passage])
+    assert not verdict.supported and verdict.reason == "states 12, which the passage does not"
 
 
 def test_support_from_any_of_several_cited_passages(judge):

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+from dataclasses import replace
 
+import pytest
+from helpers import no_traceback, run_advisor
+
+from advisor.config import Settings
+from advisor.corpus import MANIFEST_NAME
 from advisor.evaluate import support_agreement
+from advisor.index import corpus_passages
 from advisor.passages import Passage
 from advisor.prompts import render
 from advisor.support import OverlapJudge, unbacked_numbers
@@ -113,3 +119,32 @@ def test_prompts_are_files_loaded_by_name():
         render("answer", question="no passages given", coverage="")
     with pytest.raises(FileNotFoundError):
         render("no-such-prompt")
+
+
+def test_the_labelled_pairs_survive_a_renamed_title(judge, index, corpus_copy):
+    """Pairs name their passage by a verbatim quote: renaming the framework's title changes every one
+    of its passage ids, and every pair is still found and judged as before."""
+    manifest = corpus_copy / MANIFEST_NAME
+    title = 'title = "State Policy Framework for Personalized Learning"\n'
+    assert title in manifest.read_text(encoding="utf-8")
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(title, 'title = "Our Framework"\n', 1))
+    renamed, problems = corpus_passages(replace(Settings(), corpus_dir=corpus_copy))
+    assert problems == [] and not set(index.passages) & {p.id for p in renamed if p.source == "Our Framework"}
+    before = support_agreement(judge, index.passages, "all")
+    after = support_agreement(judge, {p.id: p for p in renamed}, "all")
+    assert (after.pairs, after.skipped, after.agree) == (before.pairs, 0, before.agree) and before.skipped == 0
+
+
+def test_eval_runs_on_a_corpus_without_the_framework(small, tmp_path):
+    """A team's own corpus: the pairs whose quote it lacks are skipped and counted in one line, the bills'
+    crosswalk is skipped with a line, and there is no traceback."""
+    env = {"ADVISOR_CORPUS_DIR": str(small.corpus_dir), "ADVISOR_INDEX_DIR": str(small.index_dir)}
+    args = ("eval", "--fast", "--limit", "2", "--split", "dev", "--out", str(tmp_path / "report"))
+    result = run_advisor(*args, env=env)
+    no_traceback(result)
+    out = result.stdout.decode()
+    assert result.returncode == 0, result.stderr.decode()
+    skipped = [line for line in out.splitlines() if "labelled pairs skipped" in line]
+    assert len(skipped) == 1 and int(skipped[0].split()[0]) > 0
+    assert "Crosswalk (evals/bills): skipped; this corpus has no framework policies" in out
+    assert "labelled pairs skipped" in (tmp_path / "report" / "report.md").read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from advisor.config import PROJECT_ROOT, ConfigError, Settings, quiet_offline_environment
-from advisor.errors import UserError
+from advisor.errors import UserError, show_traceback_if_debugging
 from advisor.formats import format_answer, format_hits
 from advisor.progress import terminal_progress
 from advisor.session import Session, to_stderr
@@ -222,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = replace(settings, strict=True)
         return COMMANDS[args.command](args, settings)
     except (UserError, ConfigError) as exc:
+        show_traceback_if_debugging(exc)
         print(f"advisor: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -599,16 +600,22 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             if result.conversations:
                 print("\n".join(report.conversation_table(result, split)), end="\n\n")
     print("\n".join(report.judge_table(result)), end="\n\n")
-    print("Crosswalk (evals/bills):", *crosswalk_eval.table(result.crosswalk), sep="\n", end="\n\n")
+    if result.crosswalk is not None:
+        print("Crosswalk (evals/bills):", *crosswalk_eval.table(result.crosswalk), sep="\n", end="\n\n")
+    else:
+        print("Crosswalk (evals/bills): skipped; this corpus has no framework policies to check bills against.\n")
     print(f"{len(result.failures)} failure rows. Report: " + ", ".join(str(p) for p in written))
     return 0
 
 
-def _crosswalk_eval(session: Session, split: str):  # -> CrosswalkRun
-    """`advisor check` over the labelled bills of evals/bills, for the eval report."""
-    from advisor.crosswalk import EvidenceMatcher, policy_key
+def _crosswalk_eval(session: Session, split: str):  # -> CrosswalkRun | None
+    """`advisor check` over the labelled bills of evals/bills, for the eval report; None for a team's
+    own corpus without the framework (nothing to check a bill against)."""
+    from advisor.crosswalk import EvidenceMatcher, framework_policies, policy_key
     from advisor.crosswalk_eval import evaluate, load_bills
 
+    if not framework_policies(session.index.passages.values()):
+        return None
     matcher = EvidenceMatcher(session.index, session.answerer.retriever)
     try:
         bills = load_bills(policies={policy_key(p) for p in matcher.policies})

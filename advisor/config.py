@@ -53,6 +53,12 @@ def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return raw
 
 
+def debug() -> bool:
+    """ADVISOR_DEBUG=1: a handled error (the one-line message a user sees) also prints its traceback on
+    stderr. Read on its own, not through Settings, so a settings error can be debugged too."""
+    return _env_choice("ADVISOR_DEBUG", "0", ("0", "1", "true", "false")) in ("1", "true")
+
+
 def _env_path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     return Path(raw).expanduser() if raw else default
@@ -130,6 +136,9 @@ class Settings:
     """ADVISOR_AUTH: user:password for the web app (basic login), for a shared deployment; none by default."""
     concurrency: int = 4
     """ADVISOR_CONCURRENCY: questions the web app answers at once; more wait in its queue (1-64)."""
+    debug: bool = False
+    """ADVISOR_DEBUG: 1 = a handled error (a one-line message, a damaged index, a model fallback) also prints
+    its traceback on stderr."""
 
     @property
     def model_configured(self) -> bool:
@@ -171,6 +180,7 @@ class Settings:
             port=_env_int("ADVISOR_PORT", defaults.port, 1, 65535),
             auth=os.environ.get("ADVISOR_AUTH") or None,
             concurrency=_env_int("ADVISOR_CONCURRENCY", defaults.concurrency, 1, 64),
+            debug=debug(),
         )
 
 

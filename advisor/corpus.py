@@ -174,6 +174,8 @@ def one_line(text: str, limit: int = 120) -> str:
 
 
 def _declared_title(path: Path) -> str | None:
+    from pypdf.errors import PdfReadError
+
     suffix = path.suffix.lower()
     try:
         if suffix == ".pdf":
@@ -190,8 +192,8 @@ def _declared_title(path: Path) -> str | None:
             title = found.text if found is not None else None
         else:
             return None
-    except Exception:  # the title is a nicety; reading the document itself reports what is wrong
-        return None
+    except (PdfReadError, DocumentError, zipfile.BadZipFile, ElementTree.ParseError, OSError, ValueError, KeyError):
+        return None  # the title is a nicety; reading the document itself reports what is wrong (the same errors)
     title = one_line(str(title or ""))
     return title if title and title.lower() not in ("untitled", "title") else None
 

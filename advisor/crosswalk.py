@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -167,6 +167,11 @@ class _Scored:
     sentence_vectors: np.ndarray
 
 
+def framework_policies(passages: Iterable[Passage]) -> list[Passage]:
+    """The framework's policies among ``passages`` (none in a corpus without the framework)."""
+    return [p for p in passages if p.part in POLICY_PARTS and p.condition]
+
+
 class EvidenceMatcher:
     """Scores a provision against every framework policy from the index's vectors and BM25."""
 
@@ -175,7 +180,7 @@ class EvidenceMatcher:
         self.retriever = retriever
         self.calibration = calibration
         ordered = sorted(index.passages.values(), key=lambda p: (p.doc_id, p.order))
-        self.policies = [p for p in ordered if p.part in POLICY_PARTS and p.condition]
+        self.policies = framework_policies(ordered)
         self.roadmap = [p for p in ordered if p.part in ROADMAP_PARTS and len(p.sentences) > 1]
         if not self.policies:
             raise UserError(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import re
+import sys
+import traceback
 
 
 class UserError(Exception):
@@ -80,3 +82,16 @@ def storage_error(exc: BaseException, action: str, where: object) -> StorageErro
     if reason is None:
         return None
     return StorageError(f"Cannot {action} {where}: {reason}{_HINTS.get(reason, '; nothing was changed')}.")
+
+
+def show_traceback_if_debugging(exc: BaseException) -> None:
+    """With ADVISOR_DEBUG=1, a handled error's traceback goes to stderr (before its one-line message):
+    the user sees one line, whoever debugs it sees where it came from."""
+    from advisor.config import ConfigError, debug
+
+    try:
+        wanted = debug()
+    except ConfigError:  # an unusable ADVISOR_DEBUG is reported as the settings error it is
+        return
+    if wanted:
+        traceback.print_exception(exc, file=sys.stderr)

@@ -356,6 +356,7 @@ class Agreement:
     false_pos: int = 0  # judged supported, labelled unsupported
     false_neg: int = 0  # judged unsupported, labelled supported
     by_kind: dict[str, list[int]] = field(default_factory=dict)  # kind -> [agree, total]
+    skipped: int = 0  # pairs whose passage quote is in no passage (or in several) of this corpus
 
     @property
     def accuracy(self) -> float:
@@ -366,22 +367,34 @@ def support_agreement(
     judge: Any, passages: dict[str, Passage], split: str = "all", path: Path = SUPPORT_PAIRS
 ) -> Agreement:
     """Agreement of ``judge`` with evals/support_pairs.jsonl. The offline judge's threshold was tuned
-    on the pairs with odd ids ("tuning"); the even ids ("held-out") were not looked at then."""
+    on the pairs with odd ids ("tuning"); the even ids ("held-out") were not looked at then.
+
+    Each pair names its passage by a verbatim quote of it (``passage_quote``), never by an id: a
+    renamed title or a re-parsed corpus leaves the pairs usable, and on a team's own corpus the
+    pairs whose quote is not in exactly one passage are skipped and counted, not a KeyError."""
     report = Agreement(split)
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
-        pair = json.loads(line)
-        odd = int(pair["id"].lstrip("s")) % 2 == 1
+        try:
+            pair = json.loads(line)
+            odd = int(pair["id"].lstrip("s")) % 2 == 1
+            quote, sentence, label, kind = pair["passage_quote"], pair["sentence"], pair["supported"], pair["kind"]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"{path}:{number}: not a valid support pair ({exc})") from None
         if (split == "tuning" and not odd) or (split == "held-out" and odd):
             continue
-        verdict = judge.judge(pair["sentence"], [passages[pair["passage_id"]]]).supported
+        cited = [p for p in passages.values() if is_gold(p.text, (quote,))]
+        if len(cited) != 1:
+            report.skipped += 1
+            continue
+        verdict = judge.judge(sentence, cited).supported
         report.pairs += 1
-        report.agree += verdict == pair["supported"]
-        report.false_pos += verdict and not pair["supported"]
-        report.false_neg += (not verdict) and pair["supported"]
-        tally = report.by_kind.setdefault(pair["kind"], [0, 0])
-        tally[0] += verdict == pair["supported"]
+        report.agree += verdict == label
+        report.false_pos += verdict and not label
+        report.false_neg += (not verdict) and label
+        tally = report.by_kind.setdefault(kind, [0, 0])
+        tally[0] += verdict == label
         tally[1] += 1
     return report
 
@@ -408,7 +421,13 @@ class EvalRun:
             "answers": {b: {s: asdict(v) for s, v in d.items()} for b, d in self.answers.items()},
             "judges": {
                 j: {
-                    s: {"pairs": a.pairs, "agreement": a.accuracy, "false_pos": a.false_pos, "false_neg": a.false_neg}
+                    s: {
+                        "pairs": a.pairs,
+                        "agreement": a.accuracy,
+                        "false_pos": a.false_pos,
+                        "false_neg": a.false_neg,
+                        "skipped": a.skipped,
+                    }
                     for s, a in d.items()
                 }
                 for j, d in self.judges.items()

@@ -26,7 +26,7 @@ from advisor.build import ProgressHook, bm25_retriever, passage_of, sentence_id,
 from advisor.config import Settings
 from advisor.corpus import MANIFEST_NAME, corpus_files, load_documents, missing_file
 from advisor.embeddings import MODEL_NAME, shared_encoder
-from advisor.errors import DocumentError, UserError, storage_error
+from advisor.errors import DocumentError, UserError, show_traceback_if_debugging, storage_error
 from advisor.passages import Passage, parse_document
 from advisor.store import IndexDamaged, Pointer, Store, build_lock, make_store, next_generation
 from advisor.vectors import VectorSearch, read_all
@@ -230,11 +230,13 @@ class Index:
         except BaseException as exc:  # Chroma's Rust core can raise a PanicException (a BaseException)
             self._release()
             self.store.check()  # a server that went away is not a damaged index
+            if not _store_failure(exc):
+                raise  # our own bug (a TypeError, an AttributeError...): its traceback, never a rebuild
             problem = storage_error(exc, "open the index at", store.location)
             if problem:  # no permission, read-only or full: a rebuild cannot help and must not delete anything
                 raise problem from None
             reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-            raise IndexDamaged(f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__) from None
+            raise IndexDamaged(f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__) from exc
 
     def _open(self) -> None:
         self.collection, self.sentences = self.store.collections(self.generation, create=False)
@@ -288,6 +290,18 @@ class Index:
         return {p.doc_id: p.source for p in self.passages.values()}
 
 
+def _store_failure(exc: BaseException) -> bool:
+    """Is ``exc`` what reading a damaged or unusable store raises? Chroma's and SQLite's errors, a file
+    missing or unreadable, rows or files that do not decode (ValueError, KeyError, EOFError), a panic
+    in Chroma's Rust core. Anything else is a bug in our code, and is not to be taken for damage."""
+    import sqlite3
+
+    from chromadb.errors import ChromaError
+
+    expected = (ChromaError, sqlite3.Error, OSError, ValueError, KeyError, EOFError)
+    return isinstance(exc, expected) or type(exc).__name__ == "PanicException"  # pyo3's, not importable
+
+
 def _passage_from(text: str, meta: dict) -> Passage:
     return Passage(
         doc_id=meta["doc"],
@@ -301,6 +315,7 @@ def _passage_from(text: str, meta: dict) -> Passage:
 
 
 def _damaged(store: Store, settings: Settings, exc: IndexDamaged) -> str:
+    show_traceback_if_debugging(exc)
     return f"advisor: the index at {store.location} is damaged ({exc}); rebuilding it from {settings.corpus_dir}."
 
 

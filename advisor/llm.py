@@ -152,28 +152,54 @@ class ChatModel:
                         return
                     if deadline.left() <= 0:
                         raise deadline.expired()
-                    delta = chunk.choices[0].delta.content if chunk.choices and chunk.choices[0].delta else None
+                    delta = _delta(chunk)
                     if delta:
                         written += len(delta)
                         if written > MAX_REPLY_CHARS:
                             raise ModelError(f"the model's reply ran past {MAX_REPLY_CHARS:,} characters")
                         out.put(("delta", delta))
             out.put(("done", None))
-        except Exception as exc:  # noqa: BLE001 - every failure reaches the caller as a ModelError
+        except _model_failures() as exc:  # the server's or the connection's: the caller gets a ModelError
             out.put(("error", _as_model_error(exc)))
+        except Exception as exc:  # noqa: BLE001 - our own bug: raised in the caller's thread, traceback and all
+            out.put(("error", exc))
 
     def _with_retries(self, call: Callable[[], Any], deadline: Deadline) -> Any:
         attempt = 0
         while True:
             try:
                 return call()
-            except Exception as exc:  # noqa: BLE001 - every failure becomes a ModelError below
+            except _model_failures() as exc:
                 error = _as_model_error(exc)
                 pause = RETRY_PAUSE * 2**attempt
                 if not error.retryable or attempt >= self.settings.llm_retries or deadline.left() <= pause:
                     raise error from exc
                 time.sleep(pause)
                 attempt += 1
+
+
+def _model_failures() -> tuple[type[Exception], ...]:
+    """What a server, the connection or a malformed reply can raise; anything else is a bug of ours and
+    must not become a quiet fallback. (A function: the except clause imports the client only on failure.)"""
+    import json
+
+    import httpx
+    import openai
+
+    return (ModelError, openai.OpenAIError, httpx.HTTPError, json.JSONDecodeError, UnicodeDecodeError)
+
+
+def _delta(chunk: Any) -> str | None:
+    """The text of one streamed piece. A piece of another shape is the server's mistake and said so,
+    not a TypeError in our code (which would then look like a bug of ours)."""
+    choices = getattr(chunk, "choices", None)
+    if choices is not None and not isinstance(choices, list):
+        raise ModelError("the model's reply could not be read (a piece of an unexpected shape)")
+    delta = getattr(choices[0], "delta", None) if choices else None
+    content = getattr(delta, "content", None)
+    if content is not None and not isinstance(content, str):
+        raise ModelError("the model's reply could not be read (a piece of an unexpected shape)")
+    return content
 
 
 def _as_model_error(exc: Exception) -> ModelError:

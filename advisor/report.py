@@ -90,6 +90,9 @@ def judge_table(run: EvalRun) -> list[str]:
     for name, splits in run.judges.items():
         cells = [f"{a.accuracy:.3f} ({a.agree}/{a.pairs})" for a in splits.values()]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    skipped = max((sum(a.skipped for a in splits.values()) for splits in run.judges.values()), default=0)
+    if skipped:
+        lines += ["", f"{skipped} labelled pairs skipped: their passage quote is in no passage (or several) here."]
     return lines
 
 

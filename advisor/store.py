@@ -24,6 +24,7 @@ import os
 import re
 import secrets
 import shutil
+import socket
 import stat
 import threading
 from collections.abc import Callable, Iterator
@@ -222,7 +223,9 @@ class ServerStore:
                 ssl=parts.scheme == "https",
                 settings=_chroma_settings(),
             )
-        except Exception as exc:  # any failure to connect means the same to a user
+        except ValueError as exc:  # Chroma's "Could not connect to a Chroma server", from a connection error
+            if not _connection_failure(exc):
+                raise
             raise self.unreachable(exc) from None
 
     def unreachable(self, exc: BaseException) -> UserError:
@@ -237,12 +240,16 @@ class ServerStore:
         try:
             self.client.heartbeat()
         except Exception as exc:
+            if not _connection_failure(exc):
+                raise  # the server answered: whatever went wrong, it was not reaching it
             raise self.unreachable(exc) from None
 
     def _meta(self) -> Any:
         try:
             return self.client.get_or_create_collection(self.META, embedding_function=None)
         except Exception as exc:
+            if not _connection_failure(exc):
+                raise
             raise self.unreachable(exc) from None
 
     def read_pointer(self) -> Pointer | None:
@@ -286,6 +293,21 @@ class ServerStore:
                 for name in self._names(generation):
                     with suppress(Exception):  # already gone: half-built, or another builder's cleanup
                         self.client.delete_collection(name)
+
+
+def _connection_failure(exc: BaseException) -> bool:
+    """Is ``exc``, or what it wraps, a failure to reach the server (refused, timed out, no such host,
+    TLS)? Chroma's client raises these as they are, or wrapped in a ValueError of its own."""
+    import httpx
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (httpx.TransportError, ConnectionError, TimeoutError, socket.gaierror)):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def make_store(settings: Any) -> Store:

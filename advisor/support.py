@@ -8,7 +8,8 @@
   passages (all-MiniLM-L6-v2, the model the advisor already ships);
 
 ``score = (lexical + semantic) / 2``, and the sentence is supported when the score reaches the
-threshold (``ADVISOR_SUPPORT_THRESHOLD``) and every number it states appears in the passages.
+threshold (``ADVISOR_SUPPORT_THRESHOLD``) and every number it states in digits is a number the passages
+state (whole numbers compared: 12 is not 120; ``unbacked_numbers``).
 (A negation-mismatch rule was tried: it caught contradictions but flagged as many paraphrases,
 no net gain on the labelled pairs.)
 Its agreement with the hand-labelled pairs in evals/support_pairs.jsonl is measured by
@@ -21,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Protocol
 
 import numpy as np
@@ -31,7 +33,35 @@ from advisor.passages import Passage
 from advisor.prompts import render
 from advisor.text import content_terms, split_sentences
 
-_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+# A number as written: digits with thousands commas (1,200) or without, and decimals (2.5). Commas not
+# followed by exactly three digits separate numbers ("1,2,3"), and a sentence's final period is no decimal.
+_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?")
+_NUMBER_WORDS = {
+    word: value
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
+
+
+def _value(written: str) -> Decimal:
+    return Decimal(written.replace(",", "")).normalize()
+
+
+def numbers(text: str) -> set[Decimal]:
+    """The numbers a text states, as values: 1,200 and 1200 are one number; 12 and 120 are two; "12%"
+    is 12. Number words (one to twenty, the tens) count too, so a passage's "twelve" backs a "12"."""
+    found = {_value(n) for n in _NUMBER.findall(text)}
+    return found | {Decimal(_NUMBER_WORDS[w]) for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS}
+
+
+def unbacked_numbers(sentence: str, source: str) -> list[str]:
+    """The numbers ``sentence`` writes in digits that ``source`` does not state, as the sentence writes
+    them. Whole numbers are compared, never substrings: "12 districts" is not backed by "120 districts".
+    A sentence's number words are not checked: "one of the policies" is seldom a quantity."""
+    stated = numbers(source)
+    return [n for n in _NUMBER.findall(sentence) if _value(n) not in stated]
 
 
 @dataclass(frozen=True)
@@ -91,7 +121,7 @@ class OverlapJudge:
         best = int(np.argmax(similarities))
         semantic, evidence = float(similarities[best]), texts[best]
         score = (lexical + semantic) / 2
-        missing = [n for n in _NUMBER.findall(sentence) if n.rstrip(".,") not in source]
+        missing = unbacked_numbers(sentence, source)
         if missing:
             reason = f"states {', '.join(missing)}, which the passage does not"
             return Support(False, score, lexical, semantic, reason, evidence)

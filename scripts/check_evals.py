@@ -1,4 +1,4 @@
-"""Validate the evaluation data: evals/questions.jsonl and evals/conversations.jsonl.
+"""Validate the evaluation data: evals/questions.jsonl, evals/conversations.jsonl, evals/support_pairs.jsonl.
 
 Checks ids, fields and enums, the consistency of each label (expected / kind / missing /
 out_of_scope / gold_quotes), that every gold quote occurs in a passage of the corpus as the
@@ -27,6 +27,7 @@ from advisor.pipelines import is_gold
 
 QUESTIONS = PROJECT_ROOT / "evals" / "questions.jsonl"
 CONVERSATIONS = PROJECT_ROOT / "evals" / "conversations.jsonl"
+SUPPORT_PAIRS = PROJECT_ROOT / "evals" / "support_pairs.jsonl"
 
 SPLITS = {"dev", "heldout"}
 EXPECTED = {"answered", "partial", "not covered"}
@@ -98,6 +99,19 @@ def check_quotes(where: str, quotes: list, passages: list, report: Report) -> li
         report.check(bool(ids), where, f"gold quote found in no passage: {quote!r}")
         named.append(ids)
     return named
+
+
+def check_support_pairs(rows: list[dict], passages: list, report: Report) -> None:
+    """Each pair: an id, a sentence, a label, a kind, and a passage_quote naming exactly one passage."""
+    for n, d in enumerate(rows, start=1):
+        where = f"support_pairs.jsonl:{d.get('id', n)}"
+        report.check(bool(re.fullmatch(r"s\d{3}", str(d.get("id")))), where, "id must look like s001")
+        report.check(isinstance(d.get("sentence"), str) and bool(d["sentence"].strip()), where, "no sentence")
+        report.check(isinstance(d.get("supported"), bool), where, "supported must be true or false")
+        report.check(isinstance(d.get("kind"), str), where, "no kind")
+        quote = d.get("passage_quote")
+        named = check_quotes(where, [quote], passages, report)[0] if quote is not None else set()
+        report.check(len(named) == 1, where, f"passage_quote must name exactly one passage, not {len(named)}")
 
 
 def check_label(where: str, d: dict, report: Report) -> None:
@@ -366,6 +380,8 @@ def main(argv: list[str]) -> int:
             if isinstance(t, dict) and t.get("command") is None and isinstance(t.get("standalone"), str):
                 texts.append((f"{c.get('id')}.{n}", c.get("split"), t["standalone"]))
     near_duplicates(texts, report)
+    pairs = read_jsonl(SUPPORT_PAIRS, report)
+    check_support_pairs(pairs, passages, report)
 
     everything = questions["all"]
     held_out = Counter(d.get("split") for d in everything)["heldout"]
@@ -387,6 +403,7 @@ def main(argv: list[str]) -> int:
             )
         )
     )
+    print(f"support_pairs.jsonl: {len(pairs)} pairs")
     print(f"corpus: {len(passages)} passages")
     for note in report.notes:
         print(f"note: {note}")

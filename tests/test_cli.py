@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
+
+from advisor.cli import main
 
 MASTERY = "Can a state award credit based on mastery instead of seat time?"
 
@@ -95,7 +99,6 @@ def test_retrieve_json(run_cli, tmp_path):
         (["ask", "   \t  "], "empty"),
         (["ask", "x" * 100_000], "100,000 characters"),
         (["ask", "credit\x1b[31m for mastery"], "control characters"),
-        (["ask", "credit\x00mastery"], None),  # the OS refuses NUL in argv; see the file case below
         (["ask", "credit", "--k", "0"], "between 1 and 50"),
         (["ask", "credit", "--k", "500"], "between 1 and 50"),
         (["ask", "credit", "--condition", "astrology"], "Unknown condition 'astrology'"),
@@ -105,14 +108,22 @@ def test_retrieve_json(run_cli, tmp_path):
     ],
 )
 def test_bad_input_gets_a_clear_message_and_nonzero_exit(run_cli, args, message):
-    try:
-        result = run_cli(*args)
-    except ValueError:  # embedded NUL: subprocess itself refuses; nothing to test at our end
-        return
+    result = run_cli(*args)
     assert result.returncode != 0
-    if message:
-        assert message in result.stderr.decode()
+    assert message in result.stderr.decode()
     _no_traceback(result)
+
+
+def test_nul_in_an_argument(settings, index, monkeypatch, capsys):
+    """argv cannot hold NUL, so no command with one ever starts (the file case below is how NUL reaches
+    the advisor). Should one reach ``main`` all the same, it is a control character: one line, exit 2."""
+    with pytest.raises(ValueError, match="null byte"):
+        subprocess.run([sys.executable, "-m", "advisor.cli", "ask", "credit\x00mastery"], check=False)
+    monkeypatch.setenv("ADVISOR_INDEX_DIR", str(settings.index_dir))
+    assert main(["ask", "credit\x00mastery"]) == 2
+    assert capsys.readouterr().err == (
+        "advisor: The question contains control characters (such as escape or NUL); please type it as plain text.\n"
+    )
 
 
 def test_invalid_utf8_and_control_bytes_in_a_batch_file(run_cli, tmp_path):

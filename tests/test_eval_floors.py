@@ -7,8 +7,11 @@ own index build, which ``test_hybrid_beats_the_llama_index_default`` covers sepa
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
+from advisor.answer import Citation
 from advisor.evaluate import (
     evaluate_answers,
     evaluate_conversations,
@@ -17,12 +20,18 @@ from advisor.evaluate import (
     load_conversations,
     load_questions,
 )
+from advisor.metrics import answer_defects
 from advisor.pipelines import HybridPipeline, LlamaIndexDefaultPipeline
 from advisor.support import OverlapJudge
 
 RETRIEVAL_FLOORS = {"dev": (0.58, 0.86, 0.69, 0.70), "heldout": (0.62, 0.90, 0.73, 0.73)}  # hit@1 hit@5 MRR nDCG
+# Citation recall, precision and groundedness are the support judge's verdicts on verbatim quotes: near
+# 1.0 by construction (measured dev 0.987 / 0.987 / 0.964, held-out 0.986 / 0.986 / 0.960), so they bound
+# the judge more than the answerer. What catches a grounding regression of the extractive answers is the
+# defect count (a quote not verbatim in its one cited passage, a marked label...), held at zero over every
+# answer in test_coverage_floors, with a negative control in test_the_defect_count_catches_a_corrupted_answer.
 ANSWER_FLOORS = {  # max refused (answerable), citation recall, precision, groundedness, key-phrase coverage
-    "dev": (0.02, 0.98, 0.98, 0.95, 0.57),
+    "dev": (0.02, 0.98, 0.98, 0.96, 0.57),
     "heldout": (0.07, 0.98, 0.98, 0.95, 0.53),
 }
 COVERAGE_FLOORS = {  # max uncovered answered, max answerable not answered, partial named, not-covered refused, outcome
@@ -111,3 +120,44 @@ def test_hybrid_beats_the_llama_index_default(answerer, questions, settings, ret
     ours = retrieval["heldout"]
     assert ours.hit5 > baseline.hit5 and ours.mrr > baseline.mrr
     assert ours.context_chars * 5 < baseline.context_chars  # and the reader gets far less to read
+
+
+def _reword(answer, sentence) -> None:
+    sentence.text = sentence.text.replace("proficiency", "mastery", 1)
+
+
+def _mark_the_label(answer, sentence) -> None:
+    next(s for s in answer.sentences() if s.kind == "label").citations = [1]
+
+
+def _cite_an_unlisted_passage(answer, sentence) -> None:
+    sentence.citations = [len(answer.citations) + 1]
+
+
+def _cite_another_passage(answer, sentence) -> None:
+    cited = {c.passage.id for c in answer.citations}
+    other = next(h.passage for h in answer.hits if h.passage.id not in cited and sentence.text not in h.passage.text)
+    answer.citations.append(Citation(len(answer.citations) + 1, other))
+    sentence.citations = [len(answer.citations)]
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "defect"),
+    [
+        (_reword, "uncited_gloss"),
+        (_mark_the_label, "uncited_gloss"),
+        (_cite_an_unlisted_passage, "uncited_gloss"),
+        (_cite_another_passage, "uncited_gloss"),
+    ],
+)
+def test_the_defect_count_catches_a_corrupted_answer(answerer, corrupt, defect):
+    """Negative control for the zero-defect floors above: the grounding of an extractive answer is
+    checked sentence by sentence (quote verbatim in its one cited passage, labels unmarked), and one
+    corrupted sentence is counted. (Citation recall, precision and groundedness are near 1.0 by
+    construction for quotes, so the defect count is what can catch a regression.)"""
+    answer = answerer.answer("Can a state award credit based on mastery instead of seat time?")
+    assert answer_defects(answer) == {"dangling_referents": 0, "uncited_gloss": 0}
+    corrupted = copy.deepcopy(answer)
+    quote = next(s for s in corrupted.sentences() if s.kind == "quote" and "proficiency" in s.text)
+    corrupt(corrupted, quote)
+    assert answer_defects(corrupted)[defect] == 1

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from dataclasses import replace
 
 import pytest
@@ -150,6 +149,7 @@ def test_out_of_role_request_never_reaches_the_model(generative, fake):
     ("reply", "reason"),
     [
         (Reply(raw=b"this is not json"), "could not be read"),
+        (Reply(raw=b'data: {"choices": 5}\n\n'), "could not be read (a piece of an unexpected shape)"),
         (Reply(status=500), "(500)"),
         (Reply(status=401), "API key (401)"),
         (Reply(status=429), "(429)"),
@@ -160,6 +160,20 @@ def test_server_errors_fall_back_with_a_note(generative, fake, reply, reason):
     answer = generative.answer(MASTERY)
     assert answer.backend == "extractive" and reason in answer.note
     assert "Proficiency-based Credit" in [c.passage.heading for c in answer.citations]
+
+
+def test_a_bug_in_our_code_surfaces_instead_of_falling_back(generative, fake, monkeypatch):
+    """A TypeError of ours while reading the reply is raised with its traceback, not turned into a
+    quiet extractive answer with a note (a server's malformed piece is the case above)."""
+
+    def broken(chunk):
+        raise TypeError("a bug of ours")
+
+    monkeypatch.setattr("advisor.llm._delta", broken)
+    fake.queue(GOOD)
+    with pytest.raises(TypeError, match="a bug of ours") as raised:
+        generative.answer(MASTERY)
+    assert any(frame.name == "_pump" for frame in raised.traceback)  # where it happened, on the worker thread
 
 
 def test_401_is_not_retried_but_429_is(generative, fake):
@@ -175,10 +189,10 @@ def test_401_is_not_retried_but_429_is(generative, fake):
 def test_slow_server_times_out_quickly(index, model_settings, fake):
     answerer = make_answerer(index, replace(model_settings, llm_timeout=1.0, llm_retries=1))
     fake.queue(Reply(GOOD, delay=3), Reply(GOOD, delay=3))
-    started = time.perf_counter()
     answer = answerer.answer(MASTERY)
-    assert time.perf_counter() - started < 6
-    assert answer.backend == "extractive" and "did not answer in time" in answer.note
+    # The one-second deadline ended it (not the 15 s idle limit, nor the server's 3 s delay): how long
+    # that takes on the clock is benchmarks/' business, not a test's.
+    assert answer.backend == "extractive" and "did not answer in time (ADVISOR_LLM_TIMEOUT is 1 s)" in answer.note
 
 
 def test_strict_mode_reports_the_failure(index, model_settings, fake):
@@ -233,8 +247,8 @@ def test_follow_up_rewritten_by_the_model_and_by_rule(generative, model_settings
     assert "Follow-up question: what about funding for that?" in condense["body"]["messages"][0]["content"]
     fake.queue(Reply(status=500), Reply(status=500), GOOD)  # the model fails: the offline rule rewrites
     _, plan = conversation.ask(generative, "and does it need a statute?")
-    assert plan.kind == FOLLOW_UP and plan.standalone.startswith("and does it need a statute? (")
-    assert "mastery" in plan.standalone and "(" not in plan.standalone.split("(", 1)[1]  # no nesting
+    assert plan.kind == FOLLOW_UP  # by rule: the follow-up, then earlier content words in brackets
+    assert plan.standalone == "and does it need a statute? (award credit based mastery instead seat time funding)"
 
 
 def test_cli_with_a_model_server_and_with_it_stopped(settings, index, fake):

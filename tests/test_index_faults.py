@@ -193,3 +193,31 @@ def test_a_running_session_refreshes_to_a_new_generation(small, tmp_path):
     sync_index(small, rebuild=True)
     assert old_index.generation not in LocalStore(small.index_dir).generations()
     assert session.refresh() is True and "nevada-note" in session.index.sources
+
+
+def test_a_bug_while_opening_an_index_surfaces_and_is_not_called_damage(small, monkeypatch):
+    """A programming error inside the open is our bug: its traceback, not "damaged" and a rebuild."""
+    pointer = _pointer(small)
+
+    def broken(text, meta):
+        raise TypeError("a bug of ours")
+
+    monkeypatch.setattr("advisor.index._passage_from", broken)
+    said: list[str] = []
+    with pytest.raises(TypeError, match="a bug of ours"):
+        open_index(small, on_build=said.append)
+    assert said == [] and _pointer(small) == pointer  # nothing announced, nothing rebuilt
+
+
+def test_debug_shows_the_traceback_of_a_handled_error(small):
+    """ADVISOR_DEBUG=1: a damaged index's cause and a user error's origin also go to stderr as tracebacks
+    (without it, the same runs print one line each: the tests above and test_cli.py pin that)."""
+    _garbage_sqlite(small)
+    result = run_advisor("retrieve", SMALL_QUESTIONS[0], env=_env(small) | {"ADVISOR_DEBUG": "1"})
+    err = result.stderr.decode()
+    assert result.returncode == 0 and "Traceback (most recent call last)" in err
+    assert "\nadvisor.store.IndexDamaged: " in err and "is damaged (" in err
+    bad = run_advisor("ask", "x", "--k", "99", env=_env(small) | {"ADVISOR_DEBUG": "1"})
+    err = bad.stderr.decode()
+    assert bad.returncode == 2 and "Traceback (most recent call last)" in err
+    assert err.rstrip().splitlines()[-1] == "advisor: --k must be between 1 and 50, not 99."

@@ -69,3 +69,58 @@ def test_mean_and_percentile():
     assert mean([]) == 0 and mean([1, 2, 3]) == 2
     assert percentile([10, 20, 30, 40], 50) == 25 and percentile([5], 95) == 5 and percentile([], 50) == 0
     assert percentile(list(range(101)), 95) == 95
+
+
+def _ir_measures(runs: dict[str, list[str]], qrels: dict[str, set[str]]) -> dict[str, dict[str, float]]:
+    """hit@1, hit@5, MRR@5 and nDCG@5 per query from ir-measures (pytrec_eval underneath)."""
+    import ir_measures
+    from ir_measures import RR, Success, nDCG
+
+    relevance = [ir_measures.Qrel(q, d, 1) for q, gold in qrels.items() for d in gold]
+    run = [ir_measures.ScoredDoc(q, d, 1.0 / r) for q, ranked in runs.items() for r, d in enumerate(ranked, start=1)]
+    names = {Success @ 1: "hit1", Success @ 5: "hit5", RR @ 5: "mrr", nDCG @ 5: "ndcg5"}
+    out: dict[str, dict[str, float]] = {q: {n: 0.0 for n in names.values()} for q in runs}
+    for m in ir_measures.iter_calc(list(names), relevance, run):
+        out[m.query_id][names[m.measure]] = m.value
+    return out
+
+
+def _ours(ranked: list[str], gold: set[str]) -> dict[str, float]:
+    return {
+        "hit1": hit_at_k(ranked, gold, 1),
+        "hit5": hit_at_k(ranked, gold, 5),
+        "mrr": reciprocal_rank(ranked[:5], gold),
+        "ndcg5": ndcg_at_k(ranked, gold & set(ranked), 5, total_gold=len(gold)),  # as evaluate.py calls it
+    }
+
+
+def test_retrieval_metrics_match_ir_measures_on_the_eval_questions(answerer, index):
+    """Reference comparison: hit@k, MRR@5 and nDCG@5 as advisor/metrics.py computes them, against
+    ir-measures (TREC's trec_eval definitions) on the hybrid retriever's top 5 for every in-scope eval
+    question, gold passages named by their quotes."""
+    from advisor.evaluate import gold_ids, load_questions
+
+    questions = [q for q in load_questions() if not q.out_of_scope]
+    qrels = {q.id: gold_ids(q, index.passages) for q in questions}
+    runs = {q.id: [h.passage.id for h in answerer.retriever.retrieve(q.question, k=5)] for q in questions}
+    reference = _ir_measures(runs, qrels)
+    for q in questions:
+        assert _ours(runs[q.id], qrels[q.id]) == pytest.approx(reference[q.id], abs=1e-9), q.id
+    misses = sum(reference[q]["hit5"] == 0 for q in runs)
+    assert 0 < misses < len(runs) and any(0 < v["ndcg5"] < 1 for v in reference.values())  # not all 0s or 1s
+
+
+def test_retrieval_metrics_match_ir_measures_on_made_up_rankings():
+    """The same comparison on rankings that the real retriever seldom produces: several gold passages,
+    gold beyond the top 5, a short ranking, no gold retrieved."""
+    import random
+
+    rng = random.Random(16)
+    docs = [f"d{i}" for i in range(30)]
+    runs, qrels = {}, {}
+    for n in range(200):
+        runs[f"q{n}"] = rng.sample(docs, rng.choice([1, 3, 5, 10]))
+        qrels[f"q{n}"] = set(rng.sample(docs, rng.choice([1, 2, 3, 6])))
+    reference = _ir_measures(runs, qrels)
+    for q in runs:
+        assert _ours(runs[q], qrels[q]) == pytest.approx(reference[q], abs=1e-9), (q, runs[q], qrels[q])

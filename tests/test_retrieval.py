@@ -84,3 +84,25 @@ def test_dense_scores_are_cosines(retriever, index):
     pid, cosine = retriever.dense(question, Filters(), n=1)[0]
     stored = index.collection.get(ids=[pid], include=["embeddings"])["embeddings"][0]
     assert cosine == pytest.approx(float(np.dot(stored, shared_encoder().encode([question])[0])), abs=1e-4)
+
+
+def test_bm25_path_matches_llama_index_bm25_retriever(retriever, index):
+    """Reference comparison, in the bm25s style: our query of the BM25 index saved on disk (advisor/
+    retrieve.py, through bm25s) against llama-index's own BM25Retriever built afresh in memory over the
+    same passages, on every eval question: the same passages with the same scores, in the same order
+    (ties aside)."""
+    from advisor.build import bm25_retriever
+    from advisor.evaluate import load_questions
+
+    passages = sorted(index.passages.values(), key=lambda p: (p.doc_id, p.order))
+    reference = bm25_retriever(passages)
+    reference.similarity_top_k = 10
+    compared = 0
+    for q in load_questions():
+        ours = retriever.sparse(q.question, Filters(), n=10)
+        theirs = [(n.node.node_id, n.score) for n in reference.retrieve(q.question) if n.score > 0]
+        assert [s for _, s in ours] == pytest.approx([s for _, s in theirs], rel=1e-5, abs=1e-6), q.id
+        last = theirs[-1][1] if len(theirs) == 10 else 0.0  # passages tied with the 10th may be either
+        assert {p for p, s in ours if s > last + 1e-6} == {p for p, s in theirs if s > last + 1e-6}, q.id
+        compared += bool(ours)
+    assert compared >= 300  # questions with at least one BM25 match: the comparison is not vacuous

@@ -19,6 +19,7 @@ from helpers import SMALL_QUESTIONS, no_traceback, run_advisor
 from servers import free_port
 
 from advisor.config import ConfigError, Settings
+from advisor.errors import UserError
 from advisor.retrieve import HybridRetriever
 from advisor.session import Session
 from advisor.store import ServerStore
@@ -148,3 +149,37 @@ def test_server_settings(monkeypatch):
         monkeypatch.setenv("ADVISOR_CHROMA_URL", bad)
         with pytest.raises(ConfigError, match="ADVISOR_CHROMA_URL must look like http://HOST:PORT"):
             Settings.from_env()
+
+
+def test_only_a_connection_failure_is_called_unreachable(monkeypatch):
+    """A server that answers with an error (a bad tenant, an internal error) is not "cannot reach": the
+    error surfaces as itself; a refused connection, wrapped as Chroma wraps it, is named."""
+    import chromadb
+    from chromadb.errors import InternalError
+
+    url = f"http://127.0.0.1:{free_port()}"
+
+    def refuses(**_: object) -> None:
+        try:
+            raise ConnectionRefusedError(111, "Connection refused")
+        except ConnectionRefusedError:
+            raise ValueError("Could not connect to a Chroma server. Are you sure it is running?") from None
+
+    monkeypatch.setattr(chromadb, "HttpClient", refuses)
+    with pytest.raises(UserError, match="^Cannot reach the Chroma server at"):
+        ServerStore(url)
+
+    def no_tenant(**_: object) -> None:
+        raise ValueError("Could not connect to tenant default_tenant. Are you sure it exists?")
+
+    monkeypatch.setattr(chromadb, "HttpClient", no_tenant)
+    with pytest.raises(ValueError, match="tenant"):
+        ServerStore(url)
+
+    class Broken:
+        def heartbeat(self) -> int:
+            raise InternalError("the server's database is locked")
+
+    monkeypatch.setattr(chromadb, "HttpClient", lambda **_: Broken())
+    with pytest.raises(InternalError, match="database is locked"):
+        ServerStore(url).check()

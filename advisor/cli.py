@@ -14,12 +14,19 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from advisor.answer import MODES
+from advisor.backends import backend_choices, backends
 from advisor.config import PROJECT_ROOT, ConfigError, Settings, quiet_offline_environment
 from advisor.errors import UserError
 from advisor.formats import format_answer, format_hits
 from advisor.progress import terminal_progress
 from advisor.session import Session, to_stderr
+
+if TYPE_CHECKING:
+    from advisor.answer import Answer
+    from advisor.retrieve import Filters
 
 CONVERSATIONS = PROJECT_ROOT / "evals" / "conversations.jsonl"
 
@@ -72,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("document", metavar="DOC", help="its id or title, as `advisor sources` lists them")
 
     def backend_arg(p: argparse.ArgumentParser, help_text: str) -> None:
-        p.add_argument("--backend", choices=["auto", "extractive", "openai"], default=None, help=help_text)
+        p.add_argument("--backend", choices=backend_choices(), default=None, help=help_text)
 
     def question_args(p: argparse.ArgumentParser, what: str) -> None:
         p.add_argument("question", nargs="?", help="the question (quote it)")
@@ -106,14 +113,15 @@ def _parser() -> argparse.ArgumentParser:
     def answer_args(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--mode",
-            choices=["answer", "talking-points"],
+            choices=MODES,
             default="answer",
             help="a short cited answer, or 3-5 cited talking points for an advocate",
         )
+        registered = "; ".join(f"{b.name} = {b.description}" for b in backends().values())
         backend_arg(
             p,
             "who writes the answer (default ADVISOR_BACKEND; auto = a model when OPENAI_API_KEY or "
-            "OPENAI_BASE_URL is set, else the offline extractive answerer)",
+            f"OPENAI_BASE_URL is set, else the offline extractive answerer; {registered})",
         )
         p.add_argument(
             "--strict", action="store_true", help="fail if the model fails, instead of answering extractively"
@@ -337,7 +345,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.conversation:
         return _ask_conversation(args, settings)
 
-    def run(session: Session, question: str, filters):  # -> Answer
+    def run(session: Session, question: str, filters: Filters) -> Answer:
         return session.answerer.answer(question, args.mode, args.k, filters, unsupported=_unsupported(args))
 
     return _run_batch(args, settings, run, lambda a, fmt: format_answer(a, fmt), backend=args.backend)
@@ -354,7 +362,7 @@ def _ask_conversation(args: argparse.Namespace, settings: Settings) -> int:
     turns = _read_lines(args.conversation)
     session = _session(settings, args.backend, quiet=args.json)
     filters = session.filters(args.condition, args.source, args.part)
-    conversation = Conversation(getattr(session.answerer, "model", None))
+    conversation = Conversation(session.answerer.model)
     failures = 0
     for number, raw in enumerate(turns, start=1):
         try:
@@ -385,7 +393,7 @@ def _ask_conversation(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_retrieve(args: argparse.Namespace, settings: Settings) -> int:
     from advisor.retrieve import Hit
 
-    def run(session: Session, question: str, filters) -> tuple[str, list[Hit]]:
+    def run(session: Session, question: str, filters: Filters) -> tuple[str, list[Hit]]:
         return question, session.answerer.retriever.retrieve(question, args.k, filters)
 
     return _run_batch(args, settings, run, lambda r, fmt: format_hits(*r, fmt))
@@ -474,10 +482,11 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         question = check_question(args.question, settings.max_question_chars)
         print(format_answer(session.answerer.answer(question, args.mode, unsupported=unsupported)))
         return 0
-    conversation = Conversation(getattr(session.answerer, "model", None))
+    conversation = Conversation(session.answerer.model)
     interactive = sys.stdin.isatty()
     if interactive:
-        who = "offline" if session.answerer.name == "extractive" else f"model {session.answerer.model.name}"
+        model = session.answerer.model
+        who = f"model {model.name}" if model is not None else "offline"
         print(
             f"Policy Advisor ({who}). Ask about state policy for personalized learning; follow-ups are "
             "understood; /clear starts a new conversation. Ctrl-D to leave."
@@ -556,13 +565,15 @@ def _stop_serving(signum: int, frame: object) -> None:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from advisor import crosswalk_eval, report
+    from advisor.backends import make_answerer
     from advisor.evaluate import load_conversations, load_questions, run
     from advisor.pipelines import BM25Pipeline, DensePipeline, HybridPipeline, LlamaIndexDefaultPipeline
     from advisor.support import LLMJudge, OverlapJudge
 
     session = _session(settings, args.backend)
     answerer = session.answerer
-    extractive = getattr(answerer, "extractive", answerer)
+    # The offline answerer always gets its row; another backend (a model's) gets its own beside it.
+    extractive = answerer if answerer.name == "extractive" else make_answerer(session.index, settings, "extractive")
     try:
         questions = load_questions(args.questions)
     except (OSError, ValueError) as exc:
@@ -584,7 +595,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     answerers = {"extractive": extractive}
     judges = {"offline (lexical + MiniLM)": OverlapJudge(settings.support_threshold, session.index.sentence_vectors)}
     if answerer is not extractive:
-        answerers[f"model {answerer.model.name}"] = answerer
+        answerers[f"model {answerer.model.name}" if answerer.model else answerer.name] = answerer
+    if answerer.model is not None:
         judges[f"LLM judge ({answerer.model.name})"] = LLMJudge(answerer.model)
     talks = load_conversations(args.conversations) if args.conversations else []
     conversations = [c for c in talks if args.split in ("all", c["split"])]

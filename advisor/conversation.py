@@ -28,7 +28,7 @@ from advisor.prompts import render
 from advisor.text import STOPWORDS, words
 
 if TYPE_CHECKING:
-    from advisor.answer import Answer, AnswerStream
+    from advisor.answer import Answer, Answerer, AnswerStream
     from advisor.llm import ChatModel
     from advisor.retrieve import Filters
 
@@ -213,7 +213,7 @@ class Conversation:
 
     def stream(
         self,
-        answerer,
+        answerer: Answerer,
         question: str,
         mode: str = "answer",
         filters: Filters | None = None,
@@ -243,7 +243,12 @@ class Conversation:
         return stream, plan
 
     def ask(
-        self, answerer, question: str, mode: str = "answer", filters=None, unsupported: str = "drop"
+        self,
+        answerer: Answerer,
+        question: str,
+        mode: str = "answer",
+        filters: Filters | None = None,
+        unsupported: str = "drop",
     ) -> tuple[Answer, Plan]:
         """Answer the next turn and remember it."""
         stream, plan = self.stream(answerer, question, mode, filters, unsupported)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 
@@ -80,23 +79,38 @@ class ExtractiveAnswerer:
     """Quotes the best sentences of the retrieved passages; needs no model and no network."""
 
     name = "extractive"
+    model: None = None  # no chat model: the answers are the sources' own sentences
 
     def __init__(self, index: Index, settings: Settings) -> None:
+        """Cheap: the embedding model loads in ``warm_up`` or on the first question."""
         self.index = index
         self.settings = settings
         self.retriever = HybridRetriever(index, settings)
 
+    def warm_up(self) -> None:
+        shared_encoder().load()
+
     def stream(
-        self, question: str, mode: str = "answer", k: int | None = None, filters: Filters = Filters(), **_: Any
+        self,
+        question: str,
+        mode: str = "answer",
+        k: int | None = None,
+        filters: Filters = Filters(),
+        unsupported: str = "drop",
     ) -> AnswerStream:
         """The same interface as a model's stream: here the whole answer arrives at once."""
         answer = self.answer(question, mode, k, filters)
         return AnswerStream(iter([answer.text]), answer)
 
     def answer(
-        self, question: str, mode: str = "answer", k: int | None = None, filters: Filters = Filters(), **_: Any
+        self,
+        question: str,
+        mode: str = "answer",
+        k: int | None = None,
+        filters: Filters = Filters(),
+        unsupported: str = "drop",
     ) -> Answer:
-        """Extra options of other answerers (``unsupported=``) do not apply here and are ignored."""
+        """``unsupported`` is for generated sentences; every sentence here is a quote, so it is ignored."""
         gate = self.gate(question, mode, k, filters)
         return gate if isinstance(gate, Answer) else self.answer_from(question, mode, gate)
 
@@ -178,7 +192,9 @@ class ExtractiveAnswerer:
             coverage=coverage,
         )
 
-    def rework(self, question: str, previous: Answer, command: Command, mode: str = "answer", **_: Any) -> AnswerStream:
+    def rework(
+        self, question: str, previous: Answer, command: Command, mode: str = "answer", unsupported: str = "drop"
+    ) -> AnswerStream:
         """A command about the previous answer ("shorter", "as talking points", "which of these need
         legislation?") answered from that answer's own sources, with no new search."""
         answer = self.answer_from(question, command.mode or mode, self.rework_gate(previous, command), command.limit)

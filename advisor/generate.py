@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from advisor.answer import GENERATED, Answer, AnswerStream, CitationList, Sentence
 from advisor.conversation import Command
@@ -82,6 +81,7 @@ class GenerativeAnswerer:
     name = "openai"
 
     def __init__(self, extractive: ExtractiveAnswerer, model: ChatModel, judge: SupportJudge) -> None:
+        """Cheap: no connection is made and no client is built until ``warm_up`` or the first question."""
         self.extractive = extractive
         self.model = model
         self.judge = judge
@@ -89,9 +89,21 @@ class GenerativeAnswerer:
         self.index = extractive.index
         self.retriever = extractive.retriever
 
-    def answer(self, *args: Any, **kwargs: Any) -> Answer:
-        """The verified answer, once the whole reply is in (the same arguments as ``stream``)."""
-        return self.stream(*args, **kwargs).finish()
+    def warm_up(self) -> None:
+        """The embedding model, and the model's client (its import and connection pool; no request)."""
+        self.extractive.warm_up()
+        self.model.client()
+
+    def answer(
+        self,
+        question: str,
+        mode: str = "answer",
+        k: int | None = None,
+        filters: Filters = Filters(),
+        unsupported: str = "drop",
+    ) -> Answer:
+        """The verified answer, once the whole reply is in."""
+        return self.stream(question, mode, k, filters, unsupported).finish()
 
     def stream(
         self,
@@ -117,7 +129,9 @@ class GenerativeAnswerer:
         result.deltas = self._write(asked, command.mode or mode, gate, unsupported, result)
         return result
 
-    def _run(self, question, mode, k, filters, unsupported, result: AnswerStream) -> Iterator[str]:
+    def _run(
+        self, question: str, mode: str, k: int | None, filters: Filters, unsupported: str, result: AnswerStream
+    ) -> Iterator[str]:
         gate = self.extractive.gate(question, mode, k, filters)
         if isinstance(gate, Answer):  # refused before any model call
             gate.backend, gate.model = self.name, self.model.name

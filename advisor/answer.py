@@ -122,6 +122,13 @@ def render_paragraph(sentences: list[Sentence]) -> str:
     return out
 
 
+def join_items(items: list[str], word: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c': names listed in a sentence."""
+    if len(items) <= 2:
+        return f" {word} ".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
 @dataclass
 class Answer:
     question: str

@@ -1,4 +1,4 @@
-"""Do the sources cover this question? The one answerability decision every backend calls.
+"""Do the sources cover this question? The judgement the refusal gate (``refusal.py``) asks for.
 
 ``assess`` returns one of three outcomes, before any model is called:
 

@@ -17,10 +17,11 @@ from advisor.answer import GENERATED, Answer, AnswerStream, CitationList, Senten
 from advisor.conversation import Command
 from advisor.coverage import PARTIAL
 from advisor.errors import UserError
-from advisor.extractive import ExtractiveAnswerer, Gate, gap_sentence
+from advisor.extractive import ExtractiveAnswerer
 from advisor.llm import ChatModel, Message, ModelError
 from advisor.passages import Passage
 from advisor.prompts import render
+from advisor.refusal import Gate, declined_by_model, gap_sentence, model_declines
 from advisor.retrieve import Filters, Hit
 from advisor.support import Support, SupportJudge
 from advisor.text import split_sentences
@@ -29,7 +30,6 @@ UNSUPPORTED_POLICIES = ("drop", "flag")
 _MARKER = re.compile(r"\[(\d+)\]")
 _MARKERS_AFTER_END = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
 _PROMPT_RESIDUE = re.compile(r"›|<<<|>>>")
-_MODEL_REFUSAL = re.compile(r"sources (do not|don't|don’t) cover", re.IGNORECASE)
 
 
 @dataclass
@@ -88,6 +88,7 @@ class GenerativeAnswerer:
         self.settings = extractive.settings
         self.index = extractive.index
         self.retriever = extractive.retriever
+        self.gatekeeper = extractive.gatekeeper  # the same refusal gate as the offline answerer
 
     def warm_up(self) -> None:
         """The embedding model, and the model's client (its import and connection pool; no request)."""
@@ -132,9 +133,9 @@ class GenerativeAnswerer:
     def _run(
         self, question: str, mode: str, k: int | None, filters: Filters, unsupported: str, result: AnswerStream
     ) -> Iterator[str]:
-        gate = self.extractive.gate(question, mode, k, filters)
+        gate = self.gatekeeper.gate(question, mode, k, filters, self.name)
         if isinstance(gate, Answer):  # refused before any model call
-            gate.backend, gate.model = self.name, self.model.name
+            gate.model = self.model.name
             result.answer = gate
             yield gate.text
             return
@@ -174,14 +175,11 @@ class GenerativeAnswerer:
         """Check the reply's citations and support; drop or flag what the passages do not back."""
         hits = gate.hits
         claims = parse_claims(reply)
-        said_not_covered = [c for c in claims if _MODEL_REFUSAL.search(c.text)]
+        said_not_covered = [c for c in claims if model_declines(c.text)]
         claims = [c for c in claims if c not in said_not_covered]
         if said_not_covered and not any(c.markers for c in claims):
-            # The model's own "the sources don't cover this", however long: never turned into citations.
-            refused = self.extractive.refusal(question, mode, gate.coverage, hits)
-            refused.backend, refused.model = self.name, self.model.name
-            refused.reason = "the model found nothing in the passages that answers it"
-            refused.refusal_text = None
+            refused = declined_by_model(question, mode, self.name, gate)
+            refused.model = self.model.name
             return refused
         supplied: dict[int, Passage] = {n: h.passage for n, h in enumerate(hits, start=1)}
         citations = CitationList()

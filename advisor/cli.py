@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from advisor.answer import MODES
 from advisor.backends import backend_choices, backends
+from advisor.citations import UNSUPPORTED_POLICIES
 from advisor.config import PROJECT_ROOT, ConfigError, Settings, quiet_offline_environment
 from advisor.errors import UserError
 from advisor.formats import format_answer, format_hits
@@ -128,7 +129,7 @@ def _parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--unsupported",
-            choices=["drop", "flag"],
+            choices=UNSUPPORTED_POLICIES,
             default=None,
             help="generated sentences their citations do not support: drop them, or keep them marked "
             "(default: drop with --json, flag otherwise)",

@@ -355,7 +355,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def _ask_conversation(args: argparse.Namespace, settings: Settings) -> int:
     """Each line of the file is the next turn of one conversation; a bad line is reported and skipped."""
     from advisor.conversation import Conversation
-    from advisor.text import check_question
+    from advisor.questions import check_question
 
     if args.question or args.file:
         raise UserError("Give --conversation FILE alone, without a question or --file.")
@@ -408,7 +408,7 @@ def _format(args: argparse.Namespace) -> str:
 
 def _run_batch(args, settings, run, formatter, backend: str | None = None) -> int:
     """One question or a file of them: validate each, answer the valid ones, keep going on errors."""
-    from advisor.text import check_question
+    from advisor.questions import check_question
 
     _check_k(args.k)
     fmt = _format(args)
@@ -475,7 +475,7 @@ def _report_path(path: Path, settings: Settings) -> Path:
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from advisor.conversation import Conversation
-    from advisor.text import check_question
+    from advisor.questions import check_question
 
     session = _session(settings, args.backend, quiet=args.json)
     unsupported = args.unsupported or "flag"

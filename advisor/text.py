@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
-
-from advisor.errors import UserError
 
 # Every pattern here runs on whole lines of users' files (one line can be megabytes long), so each
 # must run in linear time: no pattern may scan past the next place it could start again.
@@ -110,25 +107,3 @@ def stem(word: str) -> str:
 def content_terms(text: str) -> set[str]:
     """The stemmed words of a text that carry meaning (no function words)."""
     return {stem(w) for w in words(text) if w not in STOPWORDS}
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def check_question(question: str, max_chars: int) -> str:
-    """Return the question tidied, or raise UserError saying plainly what is wrong with it."""
-    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in question):
-        raise UserError("The question contains bytes that are not valid UTF-8 text.")
-    if _CONTROL.search(question):
-        raise UserError(
-            "The question contains control characters (such as escape or NUL); please type it as plain text."
-        )
-    question = unicodedata.normalize("NFC", question).strip()
-    if not question:
-        raise UserError("The question is empty: please type a question.")
-    if len(question) > max_chars:
-        raise UserError(
-            f"The question is {len(question):,} characters long; the limit is {max_chars:,}. "
-            "Please ask a shorter question (ADVISOR_MAX_QUESTION_CHARS changes the limit)."
-        )
-    return " ".join(question.split())

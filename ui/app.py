@@ -32,8 +32,8 @@ from advisor.errors import UserError
 from advisor.formats import answer_markdown, byline, where
 from advisor.llm import ChatModel
 from advisor.passages import Passage
+from advisor.questions import check_question
 from advisor.session import Session
-from advisor.text import check_question
 from ui.check_tab import CHECK_CSS, CheckTab
 from ui.guard import UPLOAD_LIMIT, Guard, LoginThrottle, session_of
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from advisor.intent import LEGISLATION_SPLIT, Shape
+from advisor.lexicon import STOPWORDS, words
 from advisor.prompts import render
-from advisor.text import STOPWORDS, words
 
 if TYPE_CHECKING:
     from advisor.answer import Answer, Answerer, AnswerStream

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from advisor.intent import role_refusal
-from advisor.text import STOPWORDS, stem, words
+from advisor.lexicon import STOPWORDS, stem, words
 from advisor.topics import named_topics
 from advisor.vocabulary import Vocabulary, normalise
 

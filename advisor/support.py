@@ -26,10 +26,11 @@ from typing import Protocol
 import numpy as np
 
 from advisor.embeddings import shared_encoder
+from advisor.lexicon import content_terms
 from advisor.llm import ChatModel, Message, ModelError
 from advisor.passages import Passage
 from advisor.prompts import render
-from advisor.text import content_terms, split_sentences
+from advisor.text import split_sentences
 
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 

@@ -567,8 +567,8 @@ def _stop_serving(signum: int, frame: object) -> None:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from advisor import crosswalk_eval, report
     from advisor.backends import make_answerer
+    from advisor.baselines import BM25Pipeline, DensePipeline, HybridPipeline, LlamaIndexDefaultPipeline
     from advisor.evaluate import load_conversations, load_questions, run
-    from advisor.pipelines import BM25Pipeline, DensePipeline, HybridPipeline, LlamaIndexDefaultPipeline
     from advisor.support import LLMJudge, OverlapJudge
 
     session = _session(settings, args.backend)

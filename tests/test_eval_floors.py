@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from advisor.baselines import HybridPipeline, LlamaIndexDefaultPipeline
 from advisor.evaluate import (
     evaluate_answers,
     evaluate_conversations,
@@ -17,7 +18,6 @@ from advisor.evaluate import (
     load_conversations,
     load_questions,
 )
-from advisor.pipelines import HybridPipeline, LlamaIndexDefaultPipeline
 from advisor.support import OverlapJudge
 
 RETRIEVAL_FLOORS = {"dev": (0.58, 0.86, 0.69, 0.70), "heldout": (0.62, 0.90, 0.73, 0.73)}  # hit@1 hit@5 MRR nDCG

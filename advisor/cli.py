@@ -565,7 +565,7 @@ def _stop_serving(signum: int, frame: object) -> None:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from advisor import crosswalk_eval, report
+    from advisor import crosswalk_eval, eval_report
     from advisor.backends import make_answerer
     from advisor.baselines import BM25Pipeline, DensePipeline, HybridPipeline, LlamaIndexDefaultPipeline
     from advisor.evaluate import load_conversations, load_questions, run
@@ -603,15 +603,15 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     conversations = [c for c in talks if args.split in ("all", c["split"])]
     result = run(pipelines, answerers, judges, session.index.passages, questions, conversations[: args.limit or None])
     result.crosswalk = _crosswalk_eval(session, args.split)
-    written = report.write(result, args.out)
+    written = eval_report.write(result, args.out)
     for split in ("heldout", "dev"):
         if result.questions.get(split):
-            print("\n".join(report.retrieval_table(result, split)), end="\n\n")
-            print("\n".join(report.coverage_table(result, split)), end="\n\n")
-            print("\n".join(report.answer_table(result, split)), end="\n\n")
+            print("\n".join(eval_report.retrieval_table(result, split)), end="\n\n")
+            print("\n".join(eval_report.coverage_table(result, split)), end="\n\n")
+            print("\n".join(eval_report.answer_table(result, split)), end="\n\n")
             if result.conversations:
-                print("\n".join(report.conversation_table(result, split)), end="\n\n")
-    print("\n".join(report.judge_table(result)), end="\n\n")
+                print("\n".join(eval_report.conversation_table(result, split)), end="\n\n")
+    print("\n".join(eval_report.judge_table(result)), end="\n\n")
     print("Crosswalk (evals/bills):", *crosswalk_eval.table(result.crosswalk), sep="\n", end="\n\n")
     print(f"{len(result.failures)} failure rows. Report: " + ", ".join(str(p) for p in written))
     return 0

@@ -294,7 +294,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     """Exit 0 when every file was added (or already there), 1 when some failed, 2 when none could be added."""
-    from advisor.library import add_documents
+    from advisor.documents import add_documents
 
     with terminal_progress() as progress:
         outcomes, report = add_documents(
@@ -314,7 +314,7 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
-    from advisor.library import list_sources
+    from advisor.documents import list_sources
 
     with terminal_progress(quiet=args.json) as progress:
         rows = list_sources(settings, on_build=to_stderr, progress=progress)
@@ -329,7 +329,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
-    from advisor.library import remove_document
+    from advisor.documents import remove_document
 
     with terminal_progress() as progress:
         document, report = remove_document(settings, args.document, on_build=to_stderr, progress=progress)

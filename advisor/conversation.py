@@ -6,7 +6,7 @@ Three kinds of turn:
   make a question a follow-up when it names its own subject ("What does the framework say about
   this year's assessment pilots?");
 - a **follow-up** leans on the conversation ("what about funding for that?", "does it need a
-  statute?", "and for teachers?"). With a model, the model rewrites it (prompts/condense.txt);
+  statute?", "and for teachers?"). With a model, the model rewrites it (advisor/prompts/condense.txt);
   without one, it is searched for together with the subject of the turn it follows (that turn's own
   words, never a previous rewrite, so rewrites don't nest);
 - a **command** about the last answer ("shorter", "summarize that in two sentences", "as talking

@@ -103,7 +103,7 @@ class OverlapJudge:
 
 
 class LLMJudge:
-    """Asks a chat model whether the passages state everything the sentence says (prompts/judge.txt)."""
+    """Asks a chat model whether the passages state everything the sentence says (advisor/prompts/judge.txt)."""
 
     def __init__(self, model: ChatModel) -> None:
         self.model = model

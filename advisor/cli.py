@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from advisor.answer import Answer
     from advisor.retrieve import Filters
 
-CONVERSATIONS = PROJECT_ROOT / "evals" / "conversations.jsonl"
+EVALS = PROJECT_ROOT / "evals"  # evaluation data: in a source checkout, not in an installed package
+CONVERSATIONS = EVALS / "conversations.jsonl"
 
 EPILOG = """\
 examples:
@@ -201,7 +202,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--questions",
         type=Path,
-        default=PROJECT_ROOT / "evals" / "questions.jsonl",
+        default=EVALS / "questions.jsonl",
         help="a question set in the same JSON Lines format (default: evals/questions.jsonl)",
     )
     p.add_argument(
@@ -571,6 +572,11 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from advisor.evaluate import load_conversations, load_questions, run
     from advisor.support import LLMJudge, OverlapJudge
 
+    if not EVALS.is_dir():
+        raise UserError(
+            f"advisor eval reads its labelled data from {EVALS}, which comes with a source checkout and not "
+            "with an installed package; run it from a checkout of the project."
+        )
     session = _session(settings, args.backend)
     answerer = session.answerer
     # The offline answerer always gets its row; another backend (a model's) gets its own beside it.

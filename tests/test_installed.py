@@ -88,3 +88,8 @@ def test_an_installed_package_answers_with_a_model(installed: Path, settings, in
         system = fake.requests[-1]["body"]["messages"][0]
         assert system["role"] == "system" and "ONLY the numbered" in system["content"]
 
+
+def test_an_installed_package_says_where_the_eval_data_lives(installed: Path) -> None:
+    result = _run_installed(installed, ["eval"], {})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "source checkout" in result.stderr and result.stderr.count("\n") == 1

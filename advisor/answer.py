@@ -9,14 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from advisor.coverage import ANSWERED, NOT_COVERED, Coverage
 from advisor.passages import Passage
-from advisor.retrieve import Hit
-from advisor.support import Support
+from advisor.retrieve import Filters, Hit
 
-MODES = ("answer", "talking-points")
+if TYPE_CHECKING:  # types only: importing the answer types must not load the model client or the judge
+    from advisor.config import Settings
+    from advisor.conversation import Command
+    from advisor.index import Index
+    from advisor.llm import ChatModel
+    from advisor.retrieve import HybridRetriever
+    from advisor.support import Support
+
+MODE_LABELS = {"answer": "Answer", "talking-points": "Talking points"}
+"""Every answer mode and its label on the web page; the CLI's --mode choices are its keys."""
+MODES = tuple(MODE_LABELS)
 REFUSAL = (
     "The sources don't cover this question, so there is nothing to cite. The advisor answers from "
     "the KnowledgeWorks State Policy Framework for Personalized Learning, the Research for Action "
@@ -113,6 +122,13 @@ def render_paragraph(sentences: list[Sentence]) -> str:
     return out
 
 
+def join_items(items: list[str], word: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c': names listed in a sentence."""
+    if len(items) <= 2:
+        return f" {word} ".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
 @dataclass
 class Answer:
     question: str
@@ -193,3 +209,47 @@ class AnswerStream:
         assert self.answer is not None
         return self.answer
 
+
+
+class Answerer(Protocol):
+    """What every backend is to its callers (the CLI, the web app, conversations, the evaluation).
+
+    Constructors stay cheap (no model loaded, no network); ``warm_up`` loads what the first
+    question would otherwise wait for, for the front ends that want it done up front. Register a
+    backend with ``advisor.backends.register_backend``."""
+
+    name: str
+    settings: Settings
+    index: Index
+    retriever: HybridRetriever
+
+    @property
+    def model(self) -> ChatModel | None:
+        """The chat model that writes the answers; None for an offline backend."""
+        ...
+
+    def warm_up(self) -> None: ...
+
+    def answer(
+        self,
+        question: str,
+        mode: str = "answer",
+        k: int | None = None,
+        filters: Filters = Filters(),
+        unsupported: str = "drop",
+    ) -> Answer: ...
+
+    def stream(
+        self,
+        question: str,
+        mode: str = "answer",
+        k: int | None = None,
+        filters: Filters = Filters(),
+        unsupported: str = "drop",
+    ) -> AnswerStream: ...
+
+    def rework(
+        self, question: str, previous: Answer, command: Command, mode: str = "answer", unsupported: str = "drop"
+    ) -> AnswerStream:
+        """A command about the previous answer ("shorter", "as talking points"), from its own sources."""
+        ...

@@ -14,14 +14,23 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from advisor.answer import MODES
+from advisor.backends import backend_choices, backends
+from advisor.citations import UNSUPPORTED_POLICIES
 from advisor.config import PROJECT_ROOT, ConfigError, Settings, quiet_offline_environment
 from advisor.errors import UserError, show_traceback_if_debugging
 from advisor.formats import format_answer, format_hits
 from advisor.progress import terminal_progress
 from advisor.session import Session, to_stderr
 
-CONVERSATIONS = PROJECT_ROOT / "evals" / "conversations.jsonl"
+if TYPE_CHECKING:
+    from advisor.answer import Answer
+    from advisor.retrieve import Filters
+
+EVALS = PROJECT_ROOT / "evals"  # evaluation data: in a source checkout, not in an installed package
+CONVERSATIONS = EVALS / "conversations.jsonl"
 
 EPILOG = """\
 examples:
@@ -72,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("document", metavar="DOC", help="its id or title, as `advisor sources` lists them")
 
     def backend_arg(p: argparse.ArgumentParser, help_text: str) -> None:
-        p.add_argument("--backend", choices=["auto", "extractive", "openai"], default=None, help=help_text)
+        p.add_argument("--backend", choices=backend_choices(), default=None, help=help_text)
 
     def question_args(p: argparse.ArgumentParser, what: str) -> None:
         p.add_argument("question", nargs="?", help="the question (quote it)")
@@ -106,21 +115,22 @@ def _parser() -> argparse.ArgumentParser:
     def answer_args(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--mode",
-            choices=["answer", "talking-points"],
+            choices=MODES,
             default="answer",
             help="a short cited answer, or 3-5 cited talking points for an advocate",
         )
+        registered = "; ".join(f"{b.name} = {b.description}" for b in backends().values())
         backend_arg(
             p,
             "who writes the answer (default ADVISOR_BACKEND; auto = a model when OPENAI_API_KEY or "
-            "OPENAI_BASE_URL is set, else the offline extractive answerer)",
+            f"OPENAI_BASE_URL is set, else the offline extractive answerer; {registered})",
         )
         p.add_argument(
             "--strict", action="store_true", help="fail if the model fails, instead of answering extractively"
         )
         p.add_argument(
             "--unsupported",
-            choices=["drop", "flag"],
+            choices=UNSUPPORTED_POLICIES,
             default=None,
             help="generated sentences their citations do not support: drop them, or keep them marked "
             "(default: drop with --json, flag otherwise)",
@@ -192,7 +202,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--questions",
         type=Path,
-        default=PROJECT_ROOT / "evals" / "questions.jsonl",
+        default=EVALS / "questions.jsonl",
         help="a question set in the same JSON Lines format (default: evals/questions.jsonl)",
     )
     p.add_argument(
@@ -286,7 +296,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     """Exit 0 when every file was added (or already there), 1 when some failed, 2 when none could be added."""
-    from advisor.library import add_documents
+    from advisor.documents import add_documents
 
     with terminal_progress() as progress:
         outcomes, report = add_documents(
@@ -306,7 +316,7 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
-    from advisor.library import list_sources
+    from advisor.documents import list_sources
 
     with terminal_progress(quiet=args.json) as progress:
         rows = list_sources(settings, on_build=to_stderr, progress=progress)
@@ -321,7 +331,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
-    from advisor.library import remove_document
+    from advisor.documents import remove_document
 
     with terminal_progress() as progress:
         document, report = remove_document(settings, args.document, on_build=to_stderr, progress=progress)
@@ -338,7 +348,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.conversation:
         return _ask_conversation(args, settings)
 
-    def run(session: Session, question: str, filters):  # -> Answer
+    def run(session: Session, question: str, filters: Filters) -> Answer:
         return session.answerer.answer(question, args.mode, args.k, filters, unsupported=_unsupported(args))
 
     return _run_batch(args, settings, run, lambda a, fmt: format_answer(a, fmt), backend=args.backend)
@@ -347,7 +357,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def _ask_conversation(args: argparse.Namespace, settings: Settings) -> int:
     """Each line of the file is the next turn of one conversation; a bad line is reported and skipped."""
     from advisor.conversation import Conversation
-    from advisor.text import check_question
+    from advisor.questions import check_question
 
     if args.question or args.file:
         raise UserError("Give --conversation FILE alone, without a question or --file.")
@@ -355,7 +365,7 @@ def _ask_conversation(args: argparse.Namespace, settings: Settings) -> int:
     turns = _read_lines(args.conversation)
     session = _session(settings, args.backend, quiet=args.json)
     filters = session.filters(args.condition, args.source, args.part)
-    conversation = Conversation(getattr(session.answerer, "model", None))
+    conversation = Conversation(session.answerer.model)
     failures = 0
     for number, raw in enumerate(turns, start=1):
         try:
@@ -386,7 +396,7 @@ def _ask_conversation(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_retrieve(args: argparse.Namespace, settings: Settings) -> int:
     from advisor.retrieve import Hit
 
-    def run(session: Session, question: str, filters) -> tuple[str, list[Hit]]:
+    def run(session: Session, question: str, filters: Filters) -> tuple[str, list[Hit]]:
         return question, session.answerer.retriever.retrieve(question, args.k, filters)
 
     return _run_batch(args, settings, run, lambda r, fmt: format_hits(*r, fmt))
@@ -400,7 +410,7 @@ def _format(args: argparse.Namespace) -> str:
 
 def _run_batch(args, settings, run, formatter, backend: str | None = None) -> int:
     """One question or a file of them: validate each, answer the valid ones, keep going on errors."""
-    from advisor.text import check_question
+    from advisor.questions import check_question
 
     _check_k(args.k)
     fmt = _format(args)
@@ -467,7 +477,7 @@ def _report_path(path: Path, settings: Settings) -> Path:
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from advisor.conversation import Conversation
-    from advisor.text import check_question
+    from advisor.questions import check_question
 
     session = _session(settings, args.backend, quiet=args.json)
     unsupported = args.unsupported or "flag"
@@ -475,10 +485,11 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         question = check_question(args.question, settings.max_question_chars)
         print(format_answer(session.answerer.answer(question, args.mode, unsupported=unsupported)))
         return 0
-    conversation = Conversation(getattr(session.answerer, "model", None))
+    conversation = Conversation(session.answerer.model)
     interactive = sys.stdin.isatty()
     if interactive:
-        who = "offline" if session.answerer.name == "extractive" else f"model {session.answerer.model.name}"
+        model = session.answerer.model
+        who = f"model {model.name}" if model is not None else "offline"
         print(
             f"Policy Advisor ({who}). Ask about state policy for personalized learning; follow-ups are "
             "understood; /clear starts a new conversation. Ctrl-D to leave."
@@ -556,14 +567,21 @@ def _stop_serving(signum: int, frame: object) -> None:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from advisor import crosswalk_eval, report
+    from advisor import crosswalk_eval, eval_report
+    from advisor.backends import make_answerer
+    from advisor.baselines import BM25Pipeline, DensePipeline, HybridPipeline, LlamaIndexDefaultPipeline
     from advisor.evaluate import load_conversations, load_questions, run
-    from advisor.pipelines import BM25Pipeline, DensePipeline, HybridPipeline, LlamaIndexDefaultPipeline
     from advisor.support import LLMJudge, OverlapJudge
 
+    if not EVALS.is_dir():
+        raise UserError(
+            f"advisor eval reads its labelled data from {EVALS}, which comes with a source checkout and not "
+            "with an installed package; run it from a checkout of the project."
+        )
     session = _session(settings, args.backend)
     answerer = session.answerer
-    extractive = getattr(answerer, "extractive", answerer)
+    # The offline answerer always gets its row; another backend (a model's) gets its own beside it.
+    extractive = answerer if answerer.name == "extractive" else make_answerer(session.index, settings, "extractive")
     try:
         questions = load_questions(args.questions)
     except (OSError, ValueError) as exc:
@@ -585,21 +603,22 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     answerers = {"extractive": extractive}
     judges = {"offline (lexical + MiniLM)": OverlapJudge(settings.support_threshold, session.index.sentence_vectors)}
     if answerer is not extractive:
-        answerers[f"model {answerer.model.name}"] = answerer
+        answerers[f"model {answerer.model.name}" if answerer.model else answerer.name] = answerer
+    if answerer.model is not None:
         judges[f"LLM judge ({answerer.model.name})"] = LLMJudge(answerer.model)
     talks = load_conversations(args.conversations) if args.conversations else []
     conversations = [c for c in talks if args.split in ("all", c["split"])]
     result = run(pipelines, answerers, judges, session.index.passages, questions, conversations[: args.limit or None])
     result.crosswalk = _crosswalk_eval(session, args.split)
-    written = report.write(result, args.out)
+    written = eval_report.write(result, args.out)
     for split in ("heldout", "dev"):
         if result.questions.get(split):
-            print("\n".join(report.retrieval_table(result, split)), end="\n\n")
-            print("\n".join(report.coverage_table(result, split)), end="\n\n")
-            print("\n".join(report.answer_table(result, split)), end="\n\n")
+            print("\n".join(eval_report.retrieval_table(result, split)), end="\n\n")
+            print("\n".join(eval_report.coverage_table(result, split)), end="\n\n")
+            print("\n".join(eval_report.answer_table(result, split)), end="\n\n")
             if result.conversations:
-                print("\n".join(report.conversation_table(result, split)), end="\n\n")
-    print("\n".join(report.judge_table(result)), end="\n\n")
+                print("\n".join(eval_report.conversation_table(result, split)), end="\n\n")
+    print("\n".join(eval_report.judge_table(result)), end="\n\n")
     if result.crosswalk is not None:
         print("Crosswalk (evals/bills):", *crosswalk_eval.table(result.crosswalk), sep="\n", end="\n\n")
     else:

@@ -106,7 +106,7 @@ class Settings:
 
     backend: str = "auto"
     """ADVISOR_BACKEND: auto (a model when OPENAI_API_KEY or OPENAI_BASE_URL is set, else extractive),
-    extractive, or openai."""
+    or a registered backend's name (``advisor/backends.py``: extractive, openai)."""
     openai_api_key: str | None = None
     """OPENAI_API_KEY: key for OpenAI or a compatible server; alone, it selects OpenAI itself."""
     openai_base_url: str | None = None
@@ -156,6 +156,8 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        from advisor.backends import backend_choices  # the registry names the backends (it imports this module)
+
         defaults = cls()
         return cls(
             corpus_dir=_env_path("ADVISOR_CORPUS_DIR", defaults.corpus_dir),
@@ -166,7 +168,7 @@ class Settings:
             bm25_weight=_env_float("ADVISOR_BM25_WEIGHT", defaults.bm25_weight, 0, 1),
             sentence_weight=_env_float("ADVISOR_SENTENCE_WEIGHT", defaults.sentence_weight, 0, 1),
             refusal_threshold=_env_float("ADVISOR_REFUSAL_THRESHOLD", defaults.refusal_threshold, 0, 1),
-            backend=_env_choice("ADVISOR_BACKEND", defaults.backend, ("auto", "extractive", "openai")),
+            backend=_env_choice("ADVISOR_BACKEND", defaults.backend, backend_choices()),
             openai_api_key=os.environ.get("OPENAI_API_KEY") or None,
             openai_base_url=os.environ.get("OPENAI_BASE_URL") or None,
             model=os.environ.get("ADVISOR_MODEL") or None,

@@ -6,7 +6,7 @@ Three kinds of turn:
   make a question a follow-up when it names its own subject ("What does the framework say about
   this year's assessment pilots?");
 - a **follow-up** leans on the conversation ("what about funding for that?", "does it need a
-  statute?", "and for teachers?"). With a model, the model rewrites it (prompts/condense.txt);
+  statute?", "and for teachers?"). With a model, the model rewrites it (advisor/prompts/condense.txt);
   without one, it is searched for together with the subject of the turn it follows (that turn's own
   words, never a previous rewrite, so rewrites don't nest);
 - a **command** about the last answer ("shorter", "summarize that in two sentences", "as talking
@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from advisor.intent import LEGISLATION_SPLIT, Shape
+from advisor.lexicon import STOPWORDS, words
 from advisor.prompts import render
-from advisor.text import STOPWORDS, words
 
 if TYPE_CHECKING:
-    from advisor.answer import Answer, AnswerStream
+    from advisor.answer import Answer, Answerer, AnswerStream
     from advisor.llm import ChatModel
     from advisor.retrieve import Filters
 
@@ -213,7 +213,7 @@ class Conversation:
 
     def stream(
         self,
-        answerer,
+        answerer: Answerer,
         question: str,
         mode: str = "answer",
         filters: Filters | None = None,
@@ -243,7 +243,12 @@ class Conversation:
         return stream, plan
 
     def ask(
-        self, answerer, question: str, mode: str = "answer", filters=None, unsupported: str = "drop"
+        self,
+        answerer: Answerer,
+        question: str,
+        mode: str = "answer",
+        filters: Filters | None = None,
+        unsupported: str = "drop",
     ) -> tuple[Answer, Plan]:
         """Answer the next turn and remember it."""
         stream, plan = self.stream(answerer, question, mode, filters, unsupported)

@@ -1,4 +1,4 @@
-"""Do the sources cover this question? The one answerability decision every backend calls.
+"""Do the sources cover this question? The judgement the refusal gate (``refusal.py``) asks for.
 
 ``assess`` returns one of three outcomes, before any model is called:
 
@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from advisor.intent import role_refusal
-from advisor.text import STOPWORDS, stem, words
+from advisor.lexicon import STOPWORDS, stem, words
 from advisor.topics import named_topics
 from advisor.vocabulary import Vocabulary, normalise
 

@@ -33,10 +33,11 @@ import numpy as np
 from advisor.embeddings import shared_encoder
 from advisor.errors import UserError
 from advisor.index import Index
+from advisor.lexicon import content_terms
 from advisor.passages import DECISION_POINT, IMPLEMENTATION_ACTION, RECOMMENDATION, TRANSFORMATIVE_POLICY, Passage
 from advisor.provisions import Provision
 from advisor.retrieve import Filters, HybridRetriever
-from advisor.text import content_terms, split_sentences
+from advisor.text import split_sentences
 
 POLICY_PARTS = (TRANSFORMATIVE_POLICY, IMPLEMENTATION_ACTION)
 ROADMAP_PARTS = (DECISION_POINT, RECOMMENDATION)

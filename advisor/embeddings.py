@@ -64,6 +64,11 @@ class MiniLMEncoder:
             self._loading = threading.Thread(target=self._load, args=(name,), name="load-minilm", daemon=True)
             self._loading.start()
 
+    def load(self) -> None:
+        """Load the model for questions now (an answerer's warm-up), or wait for the load under way."""
+        self.load_in_background()
+        self._wait_for_load()
+
     def _load(self, name: str) -> None:
         with contextlib.suppress(Exception):  # the first encode then loads again and reports the error
             getattr(self, name), self._tokenizer  # touching them loads them

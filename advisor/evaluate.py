@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from advisor import metrics
+from advisor.baselines import Pipeline, is_gold
 from advisor.config import PROJECT_ROOT
 from advisor.coverage import ANSWERED, NOT_COVERED, OUTCOMES, PARTIAL
 from advisor.passages import Passage
-from advisor.pipelines import Pipeline, is_gold
 
 QUESTIONS = PROJECT_ROOT / "evals" / "questions.jsonl"
 SUPPORT_PAIRS = PROJECT_ROOT / "evals" / "support_pairs.jsonl"

@@ -10,7 +10,8 @@ that keep a staffer's memo honest:
 - labels (condition, part, heading) carry no citation marker: they are the passages' own
   metadata, not claims; the framework's meaning of "transformative policy" is quoted from the
   framework itself when the question is about what needs legislation;
-- what the sources don't cover is said first, without a citation (``coverage.py`` decides).
+- what the sources don't cover is said first, without a citation; whether to answer at all is
+  decided before (``refusal.py``, the gate every backend goes through).
 
 The answer's shape follows the question (``intent.shape_of``): a list of named things, or
 transformative policies (formal state authority) apart from implementation actions.
@@ -19,85 +20,60 @@ transformative policies (formal state authority) apart from implementation actio
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
-import numpy as np
-
-from advisor.answer import GAP, LABEL, LIST_ITEMS, MODES, QUOTE, REFUSAL, Answer, AnswerStream, CitationList, Sentence
+from advisor.answer import GAP, LABEL, LIST_ITEMS, QUOTE, Answer, AnswerStream, CitationList, Sentence, join_items
 from advisor.config import Settings
 from advisor.conversation import Command
-from advisor.coverage import ANSWERED, NOT_COVERED, PARTIAL, US_STATE, Coverage, Evidence, assess, refuse_request
+from advisor.coverage import ANSWERED, PARTIAL, US_STATE, Coverage
 from advisor.embeddings import shared_encoder
 from advisor.index import Index
-from advisor.intent import LEGISLATION_SPLIT, LIST, Shape, shape_of
+from advisor.intent import LEGISLATION_SPLIT, LIST
 from advisor.passages import IMPLEMENTATION_ACTION, TRANSFORMATIVE_POLICY, Passage
 from advisor.referents import leans_back, with_context
-from advisor.retrieve import Filters, Hit, HybridRetriever
+from advisor.refusal import Gate, Gatekeeper, Scored, gap_sentence, nothing_quotable, quote_floor
+from advisor.retrieve import Filters, Hit
 from advisor.text import name_key
-from advisor.vocabulary import vocabulary_of
-
-Scored = list[tuple[Hit, list[str], np.ndarray]]  # each hit, its sentences, their similarity to the question
-
-
-@dataclass
-class Gate:
-    """What an answerer gets for a question the sources cover, at least in part."""
-
-    hits: list[Hit]
-    scored: Scored
-    coverage: Coverage
-    shape: Shape = field(default_factory=Shape)
-    given: bool = False  # the passages were given (a previous answer's sources), not retrieved
-
-
-def refusal_text(coverage: Coverage) -> str:
-    """What a refused answer says: the role reply, or what the sources don't cover."""
-    if coverage.reply:
-        return coverage.reply
-    if coverage.missing:
-        return (
-            f"The sources don't cover {_join(coverage.missing, 'or')}, so there is nothing to cite. "
-            + REFUSAL.split("nothing to cite. ", 1)[1]
-        )
-    return REFUSAL
-
-
-def gap_sentence(coverage: Coverage) -> Sentence:
-    """The first sentence of a partial answer: what the sources don't cover, then a pointer to the rest."""
-    others = [m for m in coverage.missing if m != coverage.premise]
-    parts = []
-    if coverage.premise:
-        parts.append(f"The sources don't say this: nothing in them supports “{coverage.premise}”.")
-    if others:
-        parts.append(f"The sources don't cover {_join(others, 'or')}.")
-    parts.append("What they do say that is related:")
-    return Sentence(" ".join(parts), [], GAP)
 
 
 class ExtractiveAnswerer:
     """Quotes the best sentences of the retrieved passages; needs no model and no network."""
 
     name = "extractive"
+    model: None = None  # no chat model: the answers are the sources' own sentences
 
     def __init__(self, index: Index, settings: Settings) -> None:
+        """Cheap: the embedding model loads in ``warm_up`` or on the first question."""
         self.index = index
         self.settings = settings
-        self.retriever = HybridRetriever(index, settings)
+        self.gatekeeper = Gatekeeper(index, settings)  # whether to answer: advisor/refusal.py
+        self.retriever = self.gatekeeper.retriever
+
+    def warm_up(self) -> None:
+        shared_encoder().load()
 
     def stream(
-        self, question: str, mode: str = "answer", k: int | None = None, filters: Filters = Filters(), **_: Any
+        self,
+        question: str,
+        mode: str = "answer",
+        k: int | None = None,
+        filters: Filters = Filters(),
+        unsupported: str = "drop",
     ) -> AnswerStream:
         """The same interface as a model's stream: here the whole answer arrives at once."""
         answer = self.answer(question, mode, k, filters)
         return AnswerStream(iter([answer.text]), answer)
 
     def answer(
-        self, question: str, mode: str = "answer", k: int | None = None, filters: Filters = Filters(), **_: Any
+        self,
+        question: str,
+        mode: str = "answer",
+        k: int | None = None,
+        filters: Filters = Filters(),
+        unsupported: str = "drop",
     ) -> Answer:
-        """Extra options of other answerers (``unsupported=``) do not apply here and are ignored."""
-        gate = self.gate(question, mode, k, filters)
+        """``unsupported`` is for generated sentences; every sentence here is a quote, so it is ignored."""
+        gate = self.gatekeeper.gate(question, mode, k, filters, self.name)
         return gate if isinstance(gate, Answer) else self.answer_from(question, mode, gate)
 
     def answer_from(self, question: str, mode: str, gate: Gate, limit: int | None = None) -> Answer:
@@ -114,7 +90,7 @@ class ExtractiveAnswerer:
         if _NAMES_WANTED.search(question) and not gate.given:
             # "Which states…?": the names often sit in the passage just before a retrieved one.
             seen = {h.passage.id for h in gate.hits}
-            extra = [p for p in self._before(gate.hits) if p.id not in seen]
+            extra = [p for p in self.gatekeeper.before(gate.hits) if p.id not in seen]
             if re.search(r"\bstates\b", question, re.I):  # and a state is named where the documents name them
                 docs = {h.passage.doc_id for h in gate.hits[:3]}
                 extra += [
@@ -125,60 +101,17 @@ class ExtractiveAnswerer:
                     and p not in extra
                     and any(len(set(US_STATE.findall(x))) >= 2 for x in p.sentences)
                 ]
-            scored = scored + self.score(
+            scored = scored + self.gatekeeper.score(
                 question, [Hit(p, 0.0, 0.0, 0.0, 0.0, len(seen) + i + 1) for i, p in enumerate(extra)]
             )
-        chosen = self._choose(scored, mode, gate.coverage.relevance, question, limit)
+        chosen = self._choose(scored, mode, gate.coverage, question, limit)
         if not chosen:
-            return Answer(
-                question,
-                mode,
-                True,
-                self.name,
-                hits=gate.hits,
-                reason="no quotable sentence in the passages",
-                coverage=_refused(gate.coverage, "no quotable sentence in the passages"),
-            )
+            return nothing_quotable(question, mode, self.name, gate)
         return self._compose(question, mode, gate, chosen)
 
-    def gate(self, question: str, mode: str, k: int | None, filters: Filters) -> Answer | Gate:
-        """Retrieve, and decide coverage (``coverage.assess``): the one gate every answerer goes through."""
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}")
-        refused = refuse_request(question)
-        if refused is not None:  # nothing is retrieved, nothing is sent anywhere
-            return self.refusal(question, mode, refused, [])
-        hits = self.retriever.retrieve(question, k, filters)
-        scored = self.score(question, hits)
-        coverage = assess(
-            question,
-            Evidence([s for _, s, _ in scored], [sims for _, _, sims in scored], self._nearby(hits)),
-            vocabulary_of(self.index),
-            shared_encoder().encode,
-            self._nearest_sentence,
-            self.settings.refusal_threshold,
-        )
-        if not coverage.covered:
-            return self.refusal(question, mode, coverage, hits)
-        if coverage.outcome == PARTIAL and coverage.residual:
-            # The related passages are those for the part the sources do cover.
-            hits = self.retriever.retrieve(coverage.residual, k, filters)
-            scored = self.score(coverage.residual, hits)
-        return Gate(hits, scored, coverage, shape_of(question))
-
-    def refusal(self, question: str, mode: str, coverage: Coverage, hits: list[Hit]) -> Answer:
-        return Answer(
-            question,
-            mode,
-            True,
-            self.name,
-            hits=hits,
-            reason=coverage.reason,
-            refusal_text=refusal_text(coverage),
-            coverage=coverage,
-        )
-
-    def rework(self, question: str, previous: Answer, command: Command, mode: str = "answer", **_: Any) -> AnswerStream:
+    def rework(
+        self, question: str, previous: Answer, command: Command, mode: str = "answer", unsupported: str = "drop"
+    ) -> AnswerStream:
         """A command about the previous answer ("shorter", "as talking points", "which of these need
         legislation?") answered from that answer's own sources, with no new search."""
         answer = self.answer_from(question, command.mode or mode, self.rework_gate(previous, command), command.limit)
@@ -197,53 +130,16 @@ class ExtractiveAnswerer:
         cited = [c.passage for c in previous.citations if c.passage.id in self.index.passages]
         passages = [p for p in cited if p.id not in definitions] or cited or [h.passage for h in previous.hits]
         coverage = previous.coverage or Coverage(ANSWERED, self.settings.refusal_threshold)
-        return self.gate_for_passages(previous.question, passages, coverage, command.shape)
-
-    def gate_for_passages(self, question: str, passages: list[Passage], coverage: Coverage, shape: Shape) -> Gate:
-        """A gate over given passages (a previous answer's sources), for commands that rework an answer."""
-        hits = [Hit(p, 1.0 - i * 0.01, 0.0, 0.0, 0.0, i + 1) for i, p in enumerate(passages)]
-        return Gate(hits, self.score(question, hits), coverage, shape, given=True)
-
-    @cached_property
-    def _by_position(self) -> dict[tuple[str, int], Passage]:
-        """Passages by (document, order), built once per index rather than on every question."""
-        return {(p.doc_id, p.order): p for p in self.index.passages.values()}
-
-    def _before(self, hits: list[Hit]) -> list[Passage]:
-        """The passages just before the top retrieved ones in their documents, where a list's names
-        often sit ("…in a number of states, including Arizona, Nevada…")."""
-        order = self._by_position
-        found = (order.get((h.passage.doc_id, h.passage.order - 1)) for h in hits[:3])
-        return list(dict.fromkeys(p for p in found if p is not None))
-
-    def _nearby(self, hits: list[Hit]) -> list[str]:
-        return [s for p in self._before(hits) for s in p.sentences]
-
-    def _nearest_sentence(self, vector: np.ndarray) -> float:
-        found = self.index.sentence_search.nearest(vector, 1)
-        return found[0][1] if found else 0.0
+        return self.gatekeeper.for_passages(previous.question, passages, coverage, command.shape)
 
     # -- choosing sentences ---------------------------------------------------------------
 
-    def score(self, question: str, hits: list[Hit]) -> Scored:
-        """Each hit with its sentences and their cosine similarity to the question."""
-        vectors = self.index.sentence_vectors([h.passage.id for h in hits])
-        q = shared_encoder().encode_query(question)
-        out = []
-        for hit in hits:
-            sentences, matrix = vectors.get(hit.passage.id, ([], None))
-            if matrix is None:  # not in the index (a caller's own passage): embed it now
-                sentences = hit.passage.sentences
-                matrix = shared_encoder().encode(sentences) if sentences else None
-            out.append((hit, sentences, matrix @ q if matrix is not None else np.zeros(0)))
-        return out
-
     def _choose(
-        self, scored: Scored, mode: str, relevance: float, question: str = "", limit: int | None = None
+        self, scored: Scored, mode: str, coverage: Coverage, question: str = "", limit: int | None = None
     ) -> list[tuple[Hit, list[str]]]:
         """(hit, chosen sentences) in hit order: each relevant passage's sentences closest to the
         question, each with the sentences it leans on."""
-        floor = max(self.settings.refusal_threshold, relevance - 0.2)
+        floor = quote_floor(self.settings, coverage, 0.2)
         passages = limit or (5 if mode == "talking-points" else 4)
         names = _NAMES_WANTED.search(question) is not None
         states = names and re.search(r"\bstates\b", question, re.I) is not None
@@ -312,7 +208,7 @@ class ExtractiveAnswerer:
     def _legislation_split(self, question: str, mode: str, gate: Gate) -> Answer | None:
         """Transformative policies (formal state authority, in the framework's words) apart from
         implementation actions; None when the passages hold neither."""
-        floor = max(self.settings.refusal_threshold, gate.coverage.relevance - 0.25)
+        floor = quote_floor(self.settings, gate.coverage, 0.25)
         by_part: dict[str, list[tuple[Hit, str]]] = {TRANSFORMATIVE_POLICY: [], IMPLEMENTATION_ACTION: []}
         scored, given = gate.scored, gate.given
         named = self._named_conditions(question)
@@ -321,7 +217,7 @@ class ExtractiveAnswerer:
                 (p for p in self.index.passages.values() if p.condition in named and p.part in by_part),
                 key=lambda p: p.order,
             )
-            scored = self.score(question, [Hit(p, 0.0, 0.0, 0.0, 0.0, i + 1) for i, p in enumerate(members)])
+            scored = self.gatekeeper.score(question, [Hit(p, 0.0, 0.0, 0.0, 0.0, i + 1) for i, p in enumerate(members)])
             given = True
         for hit, sentences, similarity in scored:
             if hit.passage.part not in by_part:
@@ -429,10 +325,6 @@ class ExtractiveAnswerer:
         return None
 
 
-def _refused(coverage: Coverage, reason: str) -> Coverage:
-    return Coverage(NOT_COVERED, coverage.relevance, coverage.missing, coverage.kind, reason)
-
-
 _NAMES_WANTED = re.compile(
     r"^\W*(?:which|who|what)\s+(?:\w+\s+){0,2}(?:states|organi[sz]ations|partners|groups)\b|"
     r"^\W*(?:list|name)\b",
@@ -500,11 +392,11 @@ def group_label(passages: list[Passage], related: bool = False) -> str:
     for part, headings in by_part.items():
         named = list(dict.fromkeys(h for h in headings if h))
         if part == TRANSFORMATIVE_POLICY:
-            clauses.append(f"transformative {'policies' if len(named) > 1 else 'policy'} {_join(named)}".strip())
+            clauses.append(f"transformative {'policies' if len(named) > 1 else 'policy'} {join_items(named)}".strip())
         elif part == IMPLEMENTATION_ACTION:
-            clauses.append(f"implementation {'actions' if len(named) > 1 else 'action'} {_join(named)}".strip())
+            clauses.append(f"implementation {'actions' if len(named) > 1 else 'action'} {join_items(named)}".strip())
         elif named:
-            clauses.append(f"{part} {_join(named)}")
+            clauses.append(f"{part} {join_items(named)}")
         else:
             clauses.append(f"“{part.capitalize()}” section")
     where = first.condition or f"“{short_title(first.source)}”"
@@ -522,8 +414,3 @@ def short_title(title: str) -> str:
     """A long title's main part: 'From State Commitment to District Implementation: Approaches…' → before the colon."""
     return title.split(":")[0].strip() if len(title) > 60 and ":" in title else title
 
-
-def _join(items: list[str], word: str = "and") -> str:
-    if len(items) <= 2:
-        return f" {word} ".join(items)
-    return ", ".join(items[:-1]) + f" {word} " + items[-1]

@@ -10,9 +10,13 @@ import json
 import re
 import textwrap
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from advisor.passages import Passage
+
+if TYPE_CHECKING:
+    from advisor.answer import Answer
+    from advisor.retrieve import Hit
 
 FORMATS = ("text", "json", "markdown")
 
@@ -27,7 +31,7 @@ def describe(n: int, passage: Passage) -> str:
     return f"  [{n}] {passage.source}" + (f" — {place}" if place else "")
 
 
-def byline(answer: Any) -> str | None:
+def byline(answer: Answer) -> str | None:
     """Who wrote the answer, for answers a model wrote; extractive answers are quotes and need none."""
     if answer.backend == "extractive" or not answer.model:
         return None
@@ -35,7 +39,7 @@ def byline(answer: Any) -> str | None:
     return f"Written by the model {answer.model}; every sentence was checked against its citation{dropped}."
 
 
-def format_answer(answer: Any, fmt: str = "text") -> str:
+def format_answer(answer: Answer, fmt: str = "text") -> str:
     if fmt == "json":
         return json.dumps(answer.to_json(), ensure_ascii=False)
     if fmt == "markdown":
@@ -53,7 +57,7 @@ def format_answer(answer: Any, fmt: str = "text") -> str:
     return "\n".join(lines) + "\n"
 
 
-def answer_markdown(answer: Any, today: date | None = None) -> str:
+def answer_markdown(answer: Answer, today: date | None = None) -> str:
     """A self-contained Markdown document: the question, the cited answer, and every source quoted in full.
 
     Every piece of question, document or model text goes through ``md_text``, so the file stays
@@ -93,7 +97,7 @@ def md_text(text: str) -> str:
     return _OUR_MARKER.sub(r"[\1]", text)
 
 
-def format_hits(question: str, hits: list[Any], fmt: str = "text") -> str:
+def format_hits(question: str, hits: list[Hit], fmt: str = "text") -> str:
     if fmt == "json":
         results = [
             {"rank": h.rank, "score": round(h.score, 6), "source": h.passage.source, "doc_id": h.passage.doc_id}

@@ -1,58 +1,27 @@
 """Answers written by a chat model, with every citation verified before the user relies on it.
 
 The model gets the retrieved passages numbered [1]..[k] and must cite them. When the reply is
-complete, each sentence's markers are parsed: markers to passages that were not supplied are
-removed and counted, and each sentence is checked against the passages it cites by a support
-judge. Unsupported sentences are dropped or flagged (the caller chooses); an answer with nothing
-left, or a model that fails, falls back to the extractive answer with a note saying why.
+complete, it goes through the citation check (``citations.py``: markers parsed, dangling ones
+removed and counted, each sentence judged against the passages it cites; unsupported sentences
+dropped or flagged, as the caller chooses). An answer with nothing supported left, or a model
+that fails, falls back to the extractive answer with a note saying why.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
-from advisor.answer import GENERATED, Answer, AnswerStream, CitationList, Sentence
+from advisor.answer import Answer, AnswerStream
+from advisor.citations import UNSUPPORTED_POLICIES, check_citations, parse_claims
 from advisor.conversation import Command
 from advisor.coverage import PARTIAL
 from advisor.errors import UserError
-from advisor.extractive import ExtractiveAnswerer, Gate, gap_sentence
+from advisor.extractive import ExtractiveAnswerer
 from advisor.llm import ChatModel, Message, ModelError
-from advisor.passages import Passage
 from advisor.prompts import render
+from advisor.refusal import Gate, declined_by_model, gap_sentence, model_declines
 from advisor.retrieve import Filters, Hit
-from advisor.support import Support, SupportJudge
-from advisor.text import split_sentences
-
-UNSUPPORTED_POLICIES = ("drop", "flag")
-_MARKER = re.compile(r"\[(\d+)\]")
-_MARKERS_AFTER_END = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
-_PROMPT_RESIDUE = re.compile(r"›|<<<|>>>")
-_MODEL_REFUSAL = re.compile(r"sources (do not|don't|don’t) cover", re.IGNORECASE)
-
-
-@dataclass
-class Claim:
-    """A sentence of the model's reply with the passage numbers it cited."""
-
-    text: str
-    markers: list[int]
-
-
-def parse_claims(reply: str) -> list[Claim]:
-    """Split a reply into sentences with their [n] markers; 'time. [1]' is read as 'time [1].'."""
-    text = _MARKERS_AFTER_END.sub(r"\2\1", reply.replace("\r", ""))
-    claims = []
-    for sentence in split_sentences(text):
-        body = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", sentence)  # list bullets
-        markers = [int(n) for n in _MARKER.findall(body)]
-        body = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", body)).strip()
-        body = re.sub(r"\s{2,}", " ", body)
-        if re.search(r"\w", body):
-            claims.append(Claim(body, markers))
-    return claims
+from advisor.support import SupportJudge
 
 
 def numbered_passages(hits: list[Hit]) -> str:
@@ -82,16 +51,30 @@ class GenerativeAnswerer:
     name = "openai"
 
     def __init__(self, extractive: ExtractiveAnswerer, model: ChatModel, judge: SupportJudge) -> None:
+        """Cheap: no connection is made and no client is built until ``warm_up`` or the first question."""
         self.extractive = extractive
         self.model = model
         self.judge = judge
         self.settings = extractive.settings
         self.index = extractive.index
         self.retriever = extractive.retriever
+        self.gatekeeper = extractive.gatekeeper  # the same refusal gate as the offline answerer
 
-    def answer(self, *args: Any, **kwargs: Any) -> Answer:
-        """The verified answer, once the whole reply is in (the same arguments as ``stream``)."""
-        return self.stream(*args, **kwargs).finish()
+    def warm_up(self) -> None:
+        """The embedding model, and the model's client (its import and connection pool; no request)."""
+        self.extractive.warm_up()
+        self.model.client()
+
+    def answer(
+        self,
+        question: str,
+        mode: str = "answer",
+        k: int | None = None,
+        filters: Filters = Filters(),
+        unsupported: str = "drop",
+    ) -> Answer:
+        """The verified answer, once the whole reply is in."""
+        return self.stream(question, mode, k, filters, unsupported).finish()
 
     def stream(
         self,
@@ -101,7 +84,7 @@ class GenerativeAnswerer:
         filters: Filters = Filters(),
         unsupported: str = "drop",
     ) -> AnswerStream:
-        if unsupported not in UNSUPPORTED_POLICIES:
+        if unsupported not in UNSUPPORTED_POLICIES:  # checked now, not when the reply is in
             raise ValueError(f"unsupported must be one of {UNSUPPORTED_POLICIES}")
         result = AnswerStream(iter(()))
         result.deltas = self._run(question, mode, k, filters, unsupported, result)
@@ -117,10 +100,12 @@ class GenerativeAnswerer:
         result.deltas = self._write(asked, command.mode or mode, gate, unsupported, result)
         return result
 
-    def _run(self, question, mode, k, filters, unsupported, result: AnswerStream) -> Iterator[str]:
-        gate = self.extractive.gate(question, mode, k, filters)
+    def _run(
+        self, question: str, mode: str, k: int | None, filters: Filters, unsupported: str, result: AnswerStream
+    ) -> Iterator[str]:
+        gate = self.gatekeeper.gate(question, mode, k, filters, self.name)
         if isinstance(gate, Answer):  # refused before any model call
-            gate.backend, gate.model = self.name, self.model.name
+            gate.model = self.model.name
             result.answer = gate
             yield gate.text
             return
@@ -157,38 +142,20 @@ class GenerativeAnswerer:
         result.answer = self.verify(question, mode, gate, "".join(reply), unsupported)
 
     def verify(self, question: str, mode: str, gate: Gate, reply: str, unsupported: str) -> Answer:
-        """Check the reply's citations and support; drop or flag what the passages do not back."""
-        hits = gate.hits
+        """The reply through the citation check (``citations.py``); the offline answer if nothing survives."""
         claims = parse_claims(reply)
-        said_not_covered = [c for c in claims if _MODEL_REFUSAL.search(c.text)]
+        said_not_covered = [c for c in claims if model_declines(c.text)]
         claims = [c for c in claims if c not in said_not_covered]
         if said_not_covered and not any(c.markers for c in claims):
-            # The model's own "the sources don't cover this", however long: never turned into citations.
-            refused = self.extractive.refusal(question, mode, gate.coverage, hits)
-            refused.backend, refused.model = self.name, self.model.name
-            refused.reason = "the model found nothing in the passages that answers it"
-            refused.refusal_text = None
+            refused = declined_by_model(question, mode, self.name, gate)
+            refused.model = self.model.name
             return refused
-        supplied: dict[int, Passage] = {n: h.passage for n, h in enumerate(hits, start=1)}
-        citations = CitationList()
-        kept: list[Sentence] = []
-        dropped = dangling = 0
-        for claim in claims:
-            valid = list(dict.fromkeys(n for n in claim.markers if n in supplied))
-            dangling += len([n for n in claim.markers if n not in supplied])
-            if _PROMPT_RESIDUE.search(claim.text):  # the passages' headers or fences echoed back
-                support = Support(False, 0.0, 0.0, 0.0, "repeats the prompt's passage labels, not a claim")
-            else:
-                support = self.judge.judge(claim.text, [supplied[n] for n in valid])
-            if not support.supported and unsupported == "drop":
-                dropped += 1
-                continue
-            numbers = [citations.cite(supplied[n]) for n in valid]
-            kept.append(Sentence(claim.text, numbers, GENERATED, support))
-        if not any(s.support and s.support.supported for s in kept):
+        checked = check_citations(claims, gate.hits, self.judge, unsupported)
+        kept = checked.sentences
+        if not checked.any_supported:
             why = "none of the model's sentences was supported by the passages it cited"
             fallback = self._fallback(question, mode, gate, f"The model's answer was not used ({why})")
-            fallback.dropped, fallback.dangling = dropped + len(kept), dangling
+            fallback.dropped, fallback.dangling = checked.dropped + len(kept), checked.dangling
             return fallback
         paragraphs = [[gap_sentence(gate.coverage)], kept] if gate.coverage.outcome == PARTIAL else [kept]
         if mode == "talking-points":  # one point a paragraph, as the extractive answerer lays them out
@@ -199,11 +166,11 @@ class GenerativeAnswerer:
             False,
             self.name,
             paragraphs,
-            citations.items,
-            hits,
+            checked.citations,
+            gate.hits,
             model=self.model.name,
-            dropped=dropped,
-            dangling=dangling,
+            dropped=checked.dropped,
+            dangling=checked.dangling,
             coverage=gate.coverage,
         )
 

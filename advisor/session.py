@@ -10,12 +10,14 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from advisor.config import Settings
 
 if TYPE_CHECKING:
+    from advisor.answer import Answerer
     from advisor.build import ProgressHook
+    from advisor.retrieve import Filters
 
 
 def to_stderr(message: str) -> None:
@@ -50,7 +52,8 @@ class Session:
             # called without an active exception", SIGABRT) instead of printing the error and exiting 2.
             encoder._wait_for_load()
             raise
-        self.answerer = make_answerer(self.index, settings, backend)
+        self.answerer: Answerer = make_answerer(self.index, settings, backend)
+        self.answerer.warm_up()  # the first question does not wait for the models
         self._reloading = threading.Lock()
 
     def refresh(self) -> bool:
@@ -82,13 +85,14 @@ class Session:
                 self.on_build(f"advisor: the new index could not be opened ({exc}); still using the previous one.")
                 return False
             # The answerer holds its own index, so a question already running finishes on the old one.
-            self.answerer = make_answerer(index, self.settings, self.backend)
-            self.index = index
+            answerer = make_answerer(index, self.settings, self.backend)
+            answerer.warm_up()
+            self.answerer, self.index = answerer, index
             return True
 
     def filters(
         self, conditions: Sequence[str] = (), sources: Sequence[str] = (), parts: Sequence[str] = ()
-    ) -> Any:  # -> Filters
+    ) -> Filters:
         """Filters from names as users type them; an unknown name is a UserError listing the valid ones."""
         from advisor.retrieve import resolve_filters
 

@@ -28,10 +28,11 @@ from typing import Protocol
 import numpy as np
 
 from advisor.embeddings import shared_encoder
+from advisor.lexicon import content_terms
 from advisor.llm import ChatModel, Message, ModelError
 from advisor.passages import Passage
 from advisor.prompts import render
-from advisor.text import content_terms, split_sentences
+from advisor.text import split_sentences
 
 # A number as written: digits with thousands commas (1,200) or without, and decimals (2.5). Commas not
 # followed by exactly three digits separate numbers ("1,2,3"), and a sentence's final period is no decimal.
@@ -132,7 +133,7 @@ class OverlapJudge:
 
 
 class LLMJudge:
-    """Asks a chat model whether the passages state everything the sentence says (prompts/judge.txt)."""
+    """Asks a chat model whether the passages state everything the sentence says (advisor/prompts/judge.txt)."""
 
     def __init__(self, model: ChatModel) -> None:
         self.model = model

@@ -1,16 +1,16 @@
-"""Text utilities shared by the parser and the answerer: cleaning residue, sentences, words.
+"""What shapes passages: cleaning residue from source lines, splitting sentences, matching names.
 
 The answerer's grounding guarantee rests on these: a passage's sentences are exactly what
 ``split_sentences`` returns for its text, so an answer built from them quotes the passage.
+This file is hashed into the index fingerprint (``index.PARSER_MODULES``): a change here re-syncs
+every install, so only code that shapes passages belongs here (words and stems for comparing
+texts are in ``lexicon.py``, question validation in ``questions.py``).
 """
 
 from __future__ import annotations
 
 import html
 import re
-import unicodedata
-
-from advisor.errors import UserError
 
 # Every pattern here runs on whole lines of users' files (one line can be megabytes long), so each
 # must run in linear time: no pattern may scan past the next place it could start again.
@@ -76,59 +76,7 @@ def _unprotect(text: str) -> str:
     return re.sub(r"\x00\d+\x00", ".", text)
 
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-# Function words carry no claim; they are left out when comparing what two texts say.
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further had has
-    have having he her here hers him his how i if in into is it its itself just may me might more most
-    must my no nor not now of off on once only or other our ours out over own same shall she should so
-    some such than that the their theirs them then there these they this those through to too under
-    until up us very was we were what when where which while who whom why will with would you your""".split()
-)
-
-
 def name_key(name: str) -> str:
     """A name compared the forgiving way: case, punctuation and plural 's' ignored, so that
     'Holistic Student Support', 'HOLISTIC STUDENT SUPPORTS' and 'holistic-student-supports' match."""
     return " ".join(re.sub(r"s$", "", w) for w in re.findall(r"[a-z0-9]+", name.lower()))
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased word tokens (letters and digits), apostrophes kept inside words."""
-    return _WORD.findall(text.lower().replace("’", "'"))
-
-
-def stem(word: str) -> str:
-    """A light suffix stripper, enough to match 'supports'/'support' and 'funded'/'funding'."""
-    for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
-    return word
-
-
-def content_terms(text: str) -> set[str]:
-    """The stemmed words of a text that carry meaning (no function words)."""
-    return {stem(w) for w in words(text) if w not in STOPWORDS}
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def check_question(question: str, max_chars: int) -> str:
-    """Return the question tidied, or raise UserError saying plainly what is wrong with it."""
-    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in question):
-        raise UserError("The question contains bytes that are not valid UTF-8 text.")
-    if _CONTROL.search(question):
-        raise UserError(
-            "The question contains control characters (such as escape or NUL); please type it as plain text."
-        )
-    question = unicodedata.normalize("NFC", question).strip()
-    if not question:
-        raise UserError("The question is empty: please type a question.")
-    if len(question) > max_chars:
-        raise UserError(
-            f"The question is {len(question):,} characters long; the limit is {max_chars:,}. "
-            "Please ask a shorter question (ADVISOR_MAX_QUESTION_CHARS changes the limit)."
-        )
-    return " ".join(question.split())

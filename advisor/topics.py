@@ -94,7 +94,7 @@ TOPICS: tuple[tuple[str, ...], ...] = (
 
 def named_topics(question_stems: list[str]) -> list[tuple[str, ...]]:
     """The topics whose names occur (as stemmed word sequences) in the question."""
-    from advisor.text import stem, words
+    from advisor.lexicon import stem, words
 
     text = f" {' '.join(question_stems)} "
     found = []

@@ -12,8 +12,8 @@ import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from advisor.lexicon import stem, words
 from advisor.passages import Passage
-from advisor.text import stem, words
 
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of|and|for|the|on|in|&)?\s*[A-Z][\w'’-]*)+")
 _SMALL = {"of", "and", "for", "the", "on", "in", "&"}

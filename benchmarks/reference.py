@@ -1,7 +1,7 @@
 """The reference a user would otherwise build, as a command: llama-index's default pipeline.
 
 ``VectorStoreIndex.from_documents`` over the corpus with the default ``SentenceSplitter``
-chunking and the advisor's own MiniLM model (``advisor.pipelines.LlamaIndexDefaultPipeline``),
+chunking and the advisor's own MiniLM model (``advisor.baselines.LlamaIndexDefaultPipeline``),
 persisted with llama-index's default storage; queries go through the default query engine
 with llama-index's ``MockLLM`` in place of a model, so it costs the pipeline's own work
 (retrieve, pack the prompt) and no generation. The benchmark runs it exactly as it runs
@@ -27,7 +27,7 @@ MOCK_REPLY_TOKENS = 64
 
 
 def build(corpus_dir: Path, persist_dir: Path) -> None:
-    from advisor.pipelines import LlamaIndexDefaultPipeline
+    from advisor.baselines import LlamaIndexDefaultPipeline
 
     LlamaIndexDefaultPipeline(Settings(corpus_dir=corpus_dir)).index.storage_context.persist(str(persist_dir))
 

@@ -21,9 +21,9 @@ from collections import Counter, defaultdict
 from itertools import combinations
 from pathlib import Path
 
+from advisor.baselines import is_gold
 from advisor.config import PROJECT_ROOT, Settings
 from advisor.index import corpus_passages
-from advisor.pipelines import is_gold
 
 QUESTIONS = PROJECT_ROOT / "evals" / "questions.jsonl"
 CONVERSATIONS = PROJECT_ROOT / "evals" / "conversations.jsonl"

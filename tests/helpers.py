@@ -40,7 +40,7 @@ def no_traceback(result: subprocess.CompletedProcess) -> None:
 def make_small_corpus(target: Path) -> Path:
     """SMALL_DOCS copied into ``target`` with their manifest entries (and the manifest's comments)."""
     from advisor.corpus import MANIFEST_NAME, load_documents
-    from advisor.library import _without_entry
+    from advisor.documents import _without_entry
 
     target.mkdir(parents=True)
     manifest = (PROJECT_ROOT / "corpus" / MANIFEST_NAME).read_text(encoding="utf-8")

@@ -3,6 +3,8 @@ every comparison: NaN scores in --json output, a refusal threshold that refuses 
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 from helpers import no_traceback
 
@@ -24,6 +26,12 @@ def test_float_settings_refuse_nan_infinity_and_out_of_range(monkeypatch, name, 
     monkeypatch.setenv(name, raw)
     with pytest.raises(ConfigError, match=rf"^{name} must be a number between \S+ and \S+, not '{raw}'$"):
         Settings.from_env()
+
+
+def test_every_float_setting_is_in_the_checked_list():
+    """A float setting added to Settings without a range check fails here (issue 16)."""
+    floats = {f"ADVISOR_{f.name.upper()}" for f in fields(Settings) if f.type == "float"}
+    assert floats == set(FLOATS)
 
 
 def test_float_settings_in_range_are_read(monkeypatch):

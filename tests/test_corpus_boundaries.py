@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from helpers import no_traceback, run_advisor
 
-import advisor.library
+import advisor.documents
 from advisor.config import Settings
 from advisor.corpus import MANIFEST_NAME
-from advisor.library import add_documents
+from advisor.documents import add_documents
 
 SECRET = "The database password is hunter2 and the admin token is 5f2c9e."
 NOTE = (
@@ -101,14 +101,14 @@ def test_what_is_checked_is_what_is_stored(small, tmp_path, monkeypatch):
     """A file replaced while `add` reads it: the corpus gets the content that was checked, never the new one."""
     source = tmp_path / "notes.md"
     source.write_text(NOTE, encoding="utf-8")
-    checked = advisor.library.parse_document
+    checked = advisor.documents.parse_document
 
     def parse_then_replace_source(document):
         passages = checked(document)
         source.write_bytes(os.urandom(4096))  # the file changes on disk right after it was read
         return passages
 
-    monkeypatch.setattr(advisor.library, "parse_document", parse_then_replace_source)
+    monkeypatch.setattr(advisor.documents, "parse_document", parse_then_replace_source)
     outcomes, report = add_documents(small, [source], on_build=lambda message: None)
     assert [o.status for o in outcomes] == ["added"] and report is not None
     assert (small.corpus_dir / "notes.md").read_text(encoding="utf-8") == NOTE

@@ -12,6 +12,7 @@ import copy
 import pytest
 
 from advisor.answer import Citation
+from advisor.baselines import HybridPipeline, LlamaIndexDefaultPipeline
 from advisor.evaluate import (
     evaluate_answers,
     evaluate_conversations,
@@ -21,7 +22,6 @@ from advisor.evaluate import (
     load_questions,
 )
 from advisor.metrics import answer_defects
-from advisor.pipelines import HybridPipeline, LlamaIndexDefaultPipeline
 from advisor.support import OverlapJudge
 
 RETRIEVAL_FLOORS = {"dev": (0.58, 0.86, 0.69, 0.70), "heldout": (0.62, 0.90, 0.73, 0.73)}  # hit@1 hit@5 MRR nDCG

@@ -13,9 +13,9 @@ from fake_openai import FakeOpenAI, Reply
 from servers import free_port
 
 from advisor.backends import make_answerer
+from advisor.citations import parse_claims
 from advisor.conversation import Conversation
 from advisor.errors import UserError
-from advisor.generate import parse_claims
 from advisor.llm import ChatModel
 
 MASTERY = "Can a state award credit based on mastery instead of seat time?"

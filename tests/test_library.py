@@ -23,8 +23,8 @@ from test_corpus_formats import make_pdf
 
 from advisor.config import PROJECT_ROOT, Settings
 from advisor.corpus import MANIFEST_NAME, document_title, read_lines
+from advisor.documents import _without_entry, _write_manifest, add_documents
 from advisor.errors import DocumentError
-from advisor.library import _without_entry, _write_manifest, add_documents
 
 OHIO = "Can Ohio students earn credit by demonstrating mastery instead of seat time?"
 OHIO_NOTE = (

@@ -26,19 +26,20 @@ from typing import Any
 import gradio as gr
 from starlette.middleware import Middleware
 
-from advisor.answer import Answer, Sentence
+from advisor.answer import MODE_LABELS, Answer, Sentence
 from advisor.conversation import COMMAND, FOLLOW_UP, Conversation
 from advisor.errors import UserError
 from advisor.formats import answer_markdown, byline, where
+from advisor.llm import ChatModel
 from advisor.passages import Passage
+from advisor.questions import check_question
 from advisor.session import Session
-from advisor.text import check_question
 from ui.check_tab import CHECK_CSS, CheckTab
 from ui.guard import UPLOAD_LIMIT, Guard, LoginThrottle, session_of
 
 log = logging.getLogger("advisor.ui")
 
-MODES = {"Answer": "answer", "Talking points": "talking-points"}
+MODES = {label: mode for mode, label in MODE_LABELS.items()}  # the page's labels → the answerer's modes
 EXAMPLES = [
     "Can a state award credit based on mastery instead of seat time?",
     "How can state funding formulas support competency-based education?",
@@ -311,8 +312,8 @@ class App:
         self._sweeping = threading.Lock()
 
     @property
-    def model(self) -> Any:
-        return getattr(self.session.answerer, "model", None)
+    def model(self) -> ChatModel | None:
+        return self.session.answerer.model
 
     def backend_badge(self) -> str:
         if self.model is None:
@@ -482,7 +483,7 @@ class App:
                             max_lines=6,
                         )
                         send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1)
-                    mode = gr.Radio(list(MODES), value="Answer", label="Write", elem_id="mode")
+                    mode = gr.Radio(list(MODES), value=MODE_LABELS["answer"], label="Write", elem_id="mode")
                     with gr.Accordion("Search only in…", open=False, elem_id="filters"):
                         pick_conditions = gr.CheckboxGroup(
                             conditions, label="Policy conditions", elem_id="filter-conditions"

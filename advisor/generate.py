@@ -170,7 +170,7 @@ class GenerativeAnswerer:
             refused.refusal_text = None
             return refused
         supplied: dict[int, Passage] = {n: h.passage for n, h in enumerate(hits, start=1)}
-        citations = CitationList()
+        citations = CitationList(self.index.documents)
         kept: list[Sentence] = []
         dropped = dangling = 0
         for claim in claims:

@@ -30,6 +30,7 @@ FORMATS = ("text", "json", "markdown")
 _MONTHS = ("January February March April May June July August September October November December").split()
 _ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 _MARKER = re.compile(r"\[(\d+)\]")
+MAX_TOPIC_CHARS = 90  # a topic made of cited headings longer than this reads as a list, not a title
 
 
 # -- citations ----------------------------------------------------------------------------
@@ -102,8 +103,9 @@ def quoted_sentences(answer: Answer, citation_id: int) -> list[str]:
 
 
 def byline(answer: Answer) -> str | None:
-    """Who wrote the answer, for answers a model wrote; extractive answers are quotes and need none."""
-    if answer.backend == "extractive" or not answer.model:
+    """Who wrote the answer, for answers a model wrote; extractive answers are quotes and need none,
+    and a refusal has no sentence to check."""
+    if answer.refused or answer.backend == "extractive" or not answer.model:
         return None
     dropped = f", {answer.dropped} dropped" if answer.dropped else ""
     return f"Written by the model {answer.model}; every sentence was checked against its citation{dropped}."
@@ -154,7 +156,9 @@ def answer_markdown(answer: Answer, today: date | None = None) -> str:
 
 def answer_title(answer: Answer) -> str:
     """An export's title: 'Answer: ' and the question, or 'Talking points: ' and their topic (a request
-    for talking points echoed back is no title for a one-pager)."""
+    for talking points echoed back is no title for a one-pager); a refusal's is its question."""
+    if answer.refused:  # no points to title: the question, as asked
+        return _one_line(answer.question)
     if answer.mode == "talking-points":
         return f"Talking points: {topic(answer)}"
     return f"Answer: {_one_line(answer.question)}"
@@ -176,7 +180,7 @@ _FRAMING = re.compile(
 def topic(answer: Answer) -> str:
     """What the answer is about, in a few words and without a model: the subject a request for talking
     points names ("…talking points on X"), else the headings (or conditions) of the passages it
-    cites when they are three at most, else the question itself."""
+    cites when they are three at most and short enough for a title, else the question itself."""
     match = _FRAMING.match(answer.question)
     if match and match.end() > 0:
         subject = _one_line(answer.question[match.end() :]).rstrip(" ?.!")
@@ -188,7 +192,7 @@ def topic(answer: Answer) -> str:
         [p.condition for p, _ in cited if p.condition],
     ):
         distinct = list(dict.fromkeys(names))
-        if 1 <= len(distinct) <= 3:
+        if 1 <= len(distinct) <= 3 and len(_and(distinct)) <= MAX_TOPIC_CHARS:
             return _and(distinct)
     return _one_line(answer.question).rstrip(" ?")
 

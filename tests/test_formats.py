@@ -4,6 +4,7 @@ and notes with one renumbered sources list, talking-points titles, refusals with
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -17,6 +18,7 @@ from advisor.formats import (
     citation_text,
     conversation_markdown,
     conversation_plaintext,
+    format_answer,
     notes_markdown,
     notes_plaintext,
     quoted_sentences,
@@ -127,6 +129,10 @@ def test_a_refusal_exports_its_text_and_no_claim_about_quotes(answers):
     page = answer_markdown(refused, DAY)
     assert refused.text.split(";")[0] in page and "Sources" not in page
     assert "quoted" not in page.lower() and page.rstrip().endswith("*Policy Advisor, 2026-12-03.*")
+    assert page.startswith(f"# {UNCOVERED}\n")  # no "Answer:" or "Talking points:" over a refusal
+    by_a_model = replace(refused, backend="openai", model="a-model")  # a model's refusal checked nothing either
+    for text in (format_answer(by_a_model), answer_markdown(by_a_model, DAY), answer_plaintext(by_a_model)):
+        assert "checked" not in text and "quoted" not in text.lower() and "a-model" not in text
 
 
 def test_a_conversation_exports_whole_with_one_renumbered_sources_list(answers):

@@ -7,10 +7,11 @@ which backend answered.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from advisor.corpus import DocumentInfo
 from advisor.coverage import ANSWERED, NOT_COVERED, Coverage
 from advisor.passages import Passage
 from advisor.retrieve import Filters, Hit
@@ -38,15 +39,21 @@ QUOTE, LABEL, GAP, LIST_ITEMS, GENERATED = "quote", "label", "gap", "list", "gen
 
 @dataclass
 class Citation:
+    """A numbered passage, with its document's manifest metadata (publisher, date…) when the index has it."""
+
     id: int
     passage: Passage
+    document: DocumentInfo | None = None
 
     def to_json(self) -> dict[str, Any]:
-        p = self.passage
+        p, doc = self.passage, self.document
         return {
             "id": self.id,
             "source": p.source,
             "doc_id": p.doc_id,
+            "publisher": doc.publisher if doc else None,
+            "date": doc.date if doc else None,
+            "edition": doc.edition if doc else None,
             "condition": p.condition,
             "part": p.part,
             "heading": p.heading,
@@ -55,16 +62,18 @@ class Citation:
 
 
 class CitationList:
-    """Numbers passages 1, 2, ... in the order an answer first cites them."""
+    """Numbers passages 1, 2, ... in the order an answer first cites them; ``documents`` (an index's,
+    by doc id) gives each citation its document's metadata."""
 
-    def __init__(self) -> None:
+    def __init__(self, documents: Mapping[str, DocumentInfo] | None = None) -> None:
         self.numbers: dict[str, int] = {}
         self.items: list[Citation] = []
+        self.documents = documents or {}
 
     def cite(self, passage: Passage) -> int:
         if passage.id not in self.numbers:
             self.numbers[passage.id] = len(self.numbers) + 1
-            self.items.append(Citation(self.numbers[passage.id], passage))
+            self.items.append(Citation(self.numbers[passage.id], passage, self.documents.get(passage.doc_id)))
         return self.numbers[passage.id]
 
 
@@ -208,7 +217,6 @@ class AnswerStream:
             pass
         assert self.answer is not None
         return self.answer
-
 
 
 class Answerer(Protocol):

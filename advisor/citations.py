@@ -19,9 +19,11 @@ decision, and a reply that only says the sources don't cover the question is a r
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from advisor.answer import GENERATED, Citation, CitationList, Sentence
+from advisor.corpus import DocumentInfo
 from advisor.passages import Passage
 from advisor.retrieve import Hit
 from advisor.support import Support, SupportJudge
@@ -69,13 +71,19 @@ class Checked:
         return any(s.support and s.support.supported for s in self.sentences)
 
 
-def check_citations(claims: list[Claim], hits: list[Hit], judge: SupportJudge, unsupported: str) -> Checked:
+def check_citations(
+    claims: list[Claim],
+    hits: list[Hit],
+    judge: SupportJudge,
+    unsupported: str,
+    documents: Mapping[str, DocumentInfo] | None = None,
+) -> Checked:
     """Each claim's markers resolved against the supplied passages (``hits``, numbered from 1) and
     its support judged; unsupported claims dropped or flagged as ``unsupported`` says."""
     if unsupported not in UNSUPPORTED_POLICIES:
         raise ValueError(f"unsupported must be one of {UNSUPPORTED_POLICIES}")
     supplied: dict[int, Passage] = {n: h.passage for n, h in enumerate(hits, start=1)}
-    citations = CitationList()
+    citations = CitationList(documents)
     kept: list[Sentence] = []
     dropped = dangling = 0
     for claim in claims:

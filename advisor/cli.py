@@ -21,7 +21,7 @@ from advisor.backends import backend_choices, backends
 from advisor.citations import UNSUPPORTED_POLICIES
 from advisor.config import PROJECT_ROOT, ConfigError, Settings, quiet_offline_environment
 from advisor.errors import UserError, show_traceback_if_debugging
-from advisor.formats import format_answer, format_hits
+from advisor.formats import conversation_markdown, format_answer, format_hits
 from advisor.progress import terminal_progress
 from advisor.session import Session, to_stderr
 
@@ -367,16 +367,24 @@ def _ask_conversation(args: argparse.Namespace, settings: Settings) -> int:
     filters = session.filters(args.condition, args.source, args.part)
     conversation = Conversation(session.answerer.model)
     failures = 0
+    answered: list[tuple[str, Answer]] = []  # with --markdown, one document for the whole conversation
     for number, raw in enumerate(turns, start=1):
         try:
             question = check_question(raw, settings.max_question_chars)
         except UserError as exc:
             failures += 1
             shown = raw.encode("utf-8", "replace").decode("utf-8")[:200]
-            print(json.dumps({"turn": number, "question": shown, "error": str(exc)}) if args.json else f"error: {exc}")
+            if fmt == "markdown":
+                print(f"advisor: turn {number}: {exc}", file=sys.stderr)
+            else:
+                print(
+                    json.dumps({"turn": number, "question": shown, "error": str(exc)}) if args.json else f"error: {exc}"
+                )
             continue
         answer, plan = conversation.ask(session.answerer, question, args.mode, filters, _unsupported(args))
-        if fmt == "json":
+        if fmt == "markdown":
+            answered.append((question, answer))
+        elif fmt == "json":
             print(
                 json.dumps(
                     {"turn": number, "searched_for": plan.standalone, "turn_kind": plan.kind} | answer.to_json(),
@@ -390,6 +398,8 @@ def _ask_conversation(args: argparse.Namespace, settings: Settings) -> int:
                 + (f"\n(Searched for: {plan.standalone})" if plan.standalone != question else "")
             )
             print(format_answer(answer, fmt), flush=True)
+    if answered:
+        print(conversation_markdown(answered), end="")
     return 1 if failures else 0
 
 

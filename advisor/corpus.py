@@ -11,7 +11,7 @@ import hashlib
 import re
 import tomllib
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -49,6 +49,54 @@ class Document:
 
     def sha256(self) -> str:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+    def info(self) -> DocumentInfo:
+        return DocumentInfo(
+            self.id, self.title, self.path.name, self.short_title, self.publisher, self.date, self.edition, self.authors
+        )
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What a citation says about its document, as the manifest states it (None where it doesn't).
+
+    The index state keeps one per document, so citations carry it without a field on ``Passage``
+    (whose id hashes its metadata) and an app serving a shared index needs no corpus/ of its own."""
+
+    id: str
+    title: str
+    file: str | None = None
+    short_title: str | None = None
+    publisher: str | None = None
+    date: str | None = None
+    edition: str | None = None
+    authors: tuple[str, ...] = ()
+
+    def to_state(self) -> dict[str, str | list[str] | None]:
+        return {
+            "title": self.title,
+            "file": self.file,
+            "short_title": self.short_title,
+            "publisher": self.publisher,
+            "date": self.date,
+            "edition": self.edition,
+            "authors": list(self.authors),
+        }
+
+    @classmethod
+    def from_state(cls, doc_id: str, state: Mapping[str, object]) -> DocumentInfo:
+        """From an index state's document entry; an entry written before these fields existed gives None."""
+
+        def text(key: str) -> str | None:
+            value = state.get(key)
+            return value if isinstance(value, str) else None
+
+        authors = state.get("authors")
+        names = tuple(a for a in authors if isinstance(a, str)) if isinstance(authors, list) else ()
+        title = text("title") or doc_id
+        return cls(
+            doc_id, title, text("file"), text("short_title"), text("publisher"), text("date"), text("edition"), names
+        )
 
 
 def load_documents(corpus_dir: Path) -> list[Document]:

@@ -185,7 +185,7 @@ class ExtractiveAnswerer:
     # -- composing ------------------------------------------------------------------------
 
     def _compose(self, question: str, mode: str, gate: Gate, chosen: list[tuple[Hit, list[str]]]) -> Answer:
-        citations = CitationList()
+        citations = CitationList(self.index.documents)
         related = gate.coverage.outcome == PARTIAL
         paragraphs: list[list[Sentence]] = [[gap_sentence(gate.coverage)]] if related else []
         if mode == "talking-points":
@@ -227,7 +227,7 @@ class ExtractiveAnswerer:
                 by_part[hit.passage.part].append((hit, sentences[max(usable, key=lambda i: similarity[i])]))
         if not any(by_part.values()):
             return None
-        citations = CitationList()
+        citations = CitationList(self.index.documents)
         paragraphs: list[list[Sentence]] = [[gap_sentence(gate.coverage)]] if gate.coverage.outcome == PARTIAL else []
         headers = {
             TRANSFORMATIVE_POLICY: "Transformative policies (formal state authority):",
@@ -276,7 +276,7 @@ class ExtractiveAnswerer:
         conditions = self._named_conditions(question)
         wants_policies = re.search(r"\b(polic(?:y|ies)|actions?)\b", question, re.I)
         wants_conditions = re.search(r"\bconditions\b", question, re.I) and not conditions
-        citations = CitationList()
+        citations = CitationList(self.index.documents)
         paragraphs: list[list[Sentence]] = []
         if conditions and wants_policies:
             parts = [p for p in (TRANSFORMATIVE_POLICY, IMPLEMENTATION_ACTION) if p.split()[0] in question.lower()]

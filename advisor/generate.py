@@ -150,7 +150,7 @@ class GenerativeAnswerer:
             refused = declined_by_model(question, mode, self.name, gate)
             refused.model = self.model.name
             return refused
-        checked = check_citations(claims, gate.hits, self.judge, unsupported)
+        checked = check_citations(claims, gate.hits, self.judge, unsupported, self.index.documents)
         kept = checked.sentences
         if not checked.any_supported:
             why = "none of the model's sentences was supported by the passages it cited"

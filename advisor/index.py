@@ -18,13 +18,14 @@ import weakref
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from advisor import corpus, passages, text
 from advisor.build import ProgressHook, bm25_retriever, passage_of, sentence_id, write_generation
 from advisor.config import Settings
-from advisor.corpus import MANIFEST_NAME, corpus_files, load_documents, missing_file
+from advisor.corpus import MANIFEST_NAME, DocumentInfo, corpus_files, load_documents, missing_file
 from advisor.embeddings import MODEL_NAME, shared_encoder
 from advisor.errors import DocumentError, UserError, show_traceback_if_debugging, storage_error
 from advisor.passages import Passage, parse_document
@@ -32,6 +33,9 @@ from advisor.store import IndexDamaged, Pointer, Store, build_lock, make_store, 
 from advisor.vectors import VectorSearch, read_all
 
 PARSER_MODULES = (corpus, passages, text)
+# The state's layout: a new one changes every fingerprint, so the next open rewrites the state alone
+# (2: documents carry their manifest metadata for citations; nothing is re-embedded).
+STATE_FORMAT = 2
 PROGRESS_AT = 200  # new passages from which a sync announces itself (about 10 s of embedding)
 log = logging.getLogger(__name__)
 
@@ -66,7 +70,7 @@ class SyncReport:
 
 def corpus_fingerprint(settings: Settings) -> str:
     """Changes whenever anything that shapes the index changes."""
-    digest = hashlib.sha256(MODEL_NAME.encode())
+    digest = hashlib.sha256(f"{MODEL_NAME}\0state {STATE_FORMAT}".encode())
     for module in PARSER_MODULES:  # a change to the parsing code may change the passages
         digest.update(Path(module.__file__).read_bytes())
     manifest = settings.corpus_dir / MANIFEST_NAME
@@ -84,8 +88,8 @@ def corpus_passages(settings: Settings) -> tuple[list[Passage], list[str]]:
     return passages, problems
 
 
-def _read_corpus(settings: Settings) -> tuple[list[Passage], list[str], dict[str, str]]:
-    """Passages (each once), problems, and each document's file name by id."""
+def _read_corpus(settings: Settings) -> tuple[list[Passage], list[str], dict[str, DocumentInfo]]:
+    """Passages (each once), problems, and each document's manifest metadata by id."""
     passages: list[Passage] = []
     problems: list[str] = []
     documents = load_documents(settings.corpus_dir)
@@ -100,7 +104,7 @@ def _read_corpus(settings: Settings) -> tuple[list[Passage], list[str], dict[str
         if p.id not in seen:
             seen.add(p.id)
             unique.append(p)
-    return unique, problems, {doc.id: doc.path.name for doc in documents}
+    return unique, problems, {doc.id: doc.info() for doc in documents}
 
 
 def sync_index(
@@ -134,7 +138,7 @@ def _sync(
     work_before = replace(encoder.work)
     with build_lock(settings.index_dir, say):
         fingerprint = corpus_fingerprint(settings)
-        wanted, problems, files = _read_corpus(settings)
+        wanted, problems, infos = _read_corpus(settings)
         if not wanted:
             raise UserError(f"No passages could be read from {settings.corpus_dir}; nothing to index.")
         pointer = _readable_pointer(store, settings, say, quiet=rebuild)
@@ -145,7 +149,7 @@ def _sync(
         present = set(current.passages) if current else set()
         new = [p for p in wanted if p.id not in present]
         stale = present - {p.id for p in wanted}
-        state = _state(fingerprint, wanted, files, current, {p.id for p in new})
+        state = _state(fingerprint, wanted, infos, current, {p.id for p in new})
         if current and pointer and not new and not stale:
             generation = pointer.generation
             store.write_pointer(replace(pointer, state=state))
@@ -180,14 +184,15 @@ def _sync(
 
 
 def _state(
-    fingerprint: str, wanted: list[Passage], files: dict[str, str], current: Index | None, new: set[str]
+    fingerprint: str, wanted: list[Passage], infos: dict[str, DocumentInfo], current: Index | None, new: set[str]
 ) -> dict[str, Any]:
-    """What the pointer records: enough to check the index and to list its documents."""
+    """What the pointer records: enough to check the index, to list its documents and to cite them."""
     now = time.time()
     before = current.state.get("documents", {}) if current else {}
     documents: dict[str, dict[str, Any]] = {}
     for p in wanted:
-        doc = documents.setdefault(p.doc_id, {"title": p.source, "file": files.get(p.doc_id), "passages": 0})
+        info = infos.get(p.doc_id) or DocumentInfo(p.doc_id, p.source)
+        doc = documents.setdefault(p.doc_id, info.to_state() | {"title": p.source, "passages": 0})
         doc["passages"] += 1
         doc["changed"] = doc.get("changed", False) or p.id in new
     for doc_id, doc in documents.items():
@@ -283,6 +288,15 @@ class Index:
     def conditions(self) -> list[str]:
         ordered = sorted(self.passages.values(), key=lambda p: (p.doc_id, p.order))
         return list(dict.fromkeys(p.condition for p in ordered if p.condition))
+
+    @cached_property
+    def documents(self) -> dict[str, DocumentInfo]:
+        """doc id → what a citation shows of the document (the state's record of the manifest)."""
+        recorded = self.state.get("documents", {})
+        return {
+            doc_id: DocumentInfo.from_state(doc_id, recorded.get(doc_id) or {"title": title})
+            for doc_id, title in self.sources.items()
+        }
 
     @property
     def sources(self) -> dict[str, str]:

@@ -47,11 +47,11 @@ def clean_line(line: str) -> str:
     return _SPACES.sub(" ", line).strip()
 
 
-# A sentence ends at . ! ? (optionally followed by a closing quote or bracket) when the next
-# sentence starts with a capital, digit, quote or bracket. Abbreviations that end in a period
-# mid-sentence are protected first.
+# A sentence ends at . ! ? (optionally followed by a closing quote or bracket, which stays with it:
+# 'definitions like “student count.”') when the next sentence starts with a capital, digit, quote or
+# bracket. Abbreviations that end in a period mid-sentence are protected first.
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "Dr.", "Mr.", "Ms.", "Mrs.", "St.", "No.", "U.S.")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])(?P<close>[\"”’)\]]*)\s+(?=[\"“‘(\[]?[A-Z0-9])")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -66,7 +66,7 @@ def split_sentences(text: str) -> list[str]:
             protected = protected.replace(abbr, abbr.replace(".", f"\x00{i}\x00"))
         start = 0
         for match in _SENTENCE_END.finditer(protected):
-            sentences.append(_unprotect(protected[start : match.start()]).strip())
+            sentences.append(_unprotect(protected[start : match.end("close")]).strip())
             start = match.end()
         sentences.append(_unprotect(protected[start:]).strip())
     return [s for s in sentences if s]

@@ -11,6 +11,7 @@ from advisor.metrics import answer_defects
 
 MASTERY = "Can a state award credit based on mastery instead of seat time?"
 _MARKERS = re.compile(r"\s*(\[\d+\])+")
+_ENDS_A_SENTENCE = re.compile(r"[.!?…][\"”’)]*( \[\d+\])*\.?$")
 
 
 def _check_grounded(answer) -> None:
@@ -25,6 +26,11 @@ def _check_grounded(answer) -> None:
             assert not s.citations and "[" not in s.render()
             continue
         assert s.kind in ("quote", "list") and len(s.citations) == 1 and s.citations[0] in passages
+        if s.kind == "quote":  # whole sentences: not cut before their closing quotation mark, and stopped
+            text = passages[s.citations[0]].text
+            assert not text[text.find(s.text) + len(s.text) :].startswith(tuple('”’")]')), s.text
+            assert _ENDS_A_SENTENCE.search(s.render()), s.render()
+    assert answer.text.count("“") == answer.text.count("”"), answer.text
     for marker in re.findall(r"\[(\d+)\]", answer.text):
         assert int(marker) in passages
 

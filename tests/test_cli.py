@@ -26,9 +26,10 @@ def test_ask_json_contract(run_cli):
     headings = [c["heading"] for c in data["citations"]]
     assert "Proficiency-based Credit" in headings
     for c in data["citations"]:
-        assert set(c) >= {"id", "source", "condition", "part", "heading", "text"}
+        assert set(c) >= {"id", "source", "publisher", "date", "edition", "condition", "part", "heading", "text"}
     credit = data["citations"][headings.index("Proficiency-based Credit")]
     assert credit["condition"] == "Policy Flexibility" and credit["part"] == "transformative policy"
+    assert (credit["publisher"], credit["date"], credit["edition"]) == ("KnowledgeWorks", "2025-05-12", "3rd edition")
     assert credit["text"].startswith("Credit for learning is based on student demonstration of proficiency")
 
 
@@ -38,7 +39,26 @@ def test_ask_text_shows_answer_then_numbered_sources(run_cli):
     assert result.returncode == 0
     answer, sources = out.split("Sources:")
     assert "[1]" in answer
-    assert "[1] State Policy Framework for Personalized Learning — Policy Flexibility" in sources
+    assert (
+        "[1] State Policy Framework for Personalized Learning (KnowledgeWorks, 3rd edition, May 12, 2025) — "
+        "Policy Flexibility › transformative policy › Proficiency-based Credit." in sources
+    )
+
+
+def test_markdown_one_pager_and_a_whole_conversation_as_one_document(run_cli, tmp_path):
+    result = run_cli("ask", "Give me talking points on mastery-based credit", "--mode", "talking-points", "--markdown")
+    assert result.returncode == 0, result.stderr
+    page = result.stdout.decode()
+    assert page.startswith("# Talking points: Mastery-based credit\n") and "## Sources" in page
+    script = tmp_path / "briefing.txt"
+    turns = [MASTERY, "What is a good banana bread recipe?", "bad \x1b line", "as talking points"]
+    script.write_text("\n".join(turns) + "\n", encoding="utf-8")
+    result = run_cli("ask", "--conversation", str(script), "--markdown")
+    assert result.returncode == 1 and b"turn 3: " in result.stderr  # the bad line is named, the rest answered
+    document = result.stdout.decode()
+    assert document.startswith("# Questions and answers\n") and "nothing to cite" in document
+    headings = [line for line in document.splitlines() if line.startswith("## ")]
+    assert headings == [f"## 1. {MASTERY}", f"## 2. {turns[1]}", f"## 3. {turns[3]}", "## Sources"]
 
 
 def test_talking_points_mode(run_cli):

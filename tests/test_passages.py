@@ -177,6 +177,20 @@ def test_passage_sentences_are_verbatim_source_text(docs):
                 assert sentence.lstrip("- ") in source, (doc.id, sentence)
 
 
+def test_a_sentence_keeps_its_closing_quotation_mark_or_bracket():
+    """'…definitions like “student count.” The…' once lost its closing mark to the split."""
+    from advisor.text import split_sentences
+
+    text = "Terms like “instructional hours” and “student count.” The state acts. (See below.) ‘Done.’ Next."
+    assert split_sentences(text) == [
+        "Terms like “instructional hours” and “student count.”",
+        "The state acts.",
+        "(See below.)",
+        "‘Done.’",
+        "Next.",
+    ]
+
+
 def _doc(path: Path) -> Document:
     return Document(id=path.stem, path=path, title=path.stem)
 

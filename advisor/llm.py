@@ -183,10 +183,24 @@ def _model_failures() -> tuple[type[Exception], ...]:
     must not become a quiet fallback. (A function: the except clause imports the client only on failure.)"""
     import json
 
-    import httpx
     import openai
 
-    return (ModelError, openai.OpenAIError, httpx.HTTPError, json.JSONDecodeError, UnicodeDecodeError)
+    http_errors = tuple(module.HTTPError for module in _http_clients())
+    return (ModelError, openai.OpenAIError, *http_errors, json.JSONDecodeError, UnicodeDecodeError)
+
+
+def _http_clients() -> list[Any]:
+    """The HTTP libraries the openai client may raise from: httpx (openai 1 and 2) and httpx2 (openai 3,
+    which still accepts httpx's settings and raises httpx's errors when a caller passes an httpx client)."""
+    import importlib
+
+    modules = []
+    for name in ("httpx", "httpx2"):
+        try:
+            modules.append(importlib.import_module(name))
+        except ImportError:
+            continue
+    return modules
 
 
 def _delta(chunk: Any) -> str | None:
@@ -209,9 +223,7 @@ def _as_model_error(exc: Exception) -> ModelError:
     if isinstance(exc, ModelError):
         return exc
     if isinstance(exc, openai.APITimeoutError):
-        import httpx
-
-        if isinstance(exc.__cause__, httpx.ConnectTimeout):
+        if isinstance(exc.__cause__, tuple(module.ConnectTimeout for module in _http_clients())):
             return ModelError("the model server could not be reached (no connection within seconds)", retryable=True)
         return ModelError("the model server did not answer in time")  # silence: a retry would double the wait
     if isinstance(exc, openai.APIConnectionError):

@@ -15,7 +15,7 @@ from advisor.answer import Answer, AnswerStream
 from advisor.citations import UNSUPPORTED_POLICIES, check_citations, parse_claims
 from advisor.conversation import Command
 from advisor.coverage import PARTIAL
-from advisor.errors import UserError
+from advisor.errors import UserError, show_traceback_if_debugging
 from advisor.extractive import ExtractiveAnswerer
 from advisor.llm import ChatModel, Message, ModelError
 from advisor.prompts import render
@@ -134,6 +134,7 @@ class GenerativeAnswerer:
             if not "".join(reply).strip():
                 raise ModelError("the model's reply could not be read (it was empty)")
         except ModelError as exc:
+            show_traceback_if_debugging(exc)  # the user sees the note; ADVISOR_DEBUG=1 shows where it came from
             if self.settings.strict:
                 raise UserError(f"The model at {self.model.where} failed: {exc.reason}.") from None
             result.answer = self._fallback(question, mode, gate, f"The model could not be used ({exc.reason})")

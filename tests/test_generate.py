@@ -35,8 +35,8 @@ def fake():
 @pytest.fixture()
 def model_settings(settings, fake):
     return replace(
-        settings, openai_base_url=fake.base_url, backend="openai", llm_timeout=5.0, llm_retries=1, model="scripted"
-    )
+        settings, openai_base_url=fake.base_url, backend="openai", llm_timeout=30.0, llm_retries=1, model="scripted"
+    )  # a deadline generous enough for a loaded CI machine; the tests that mean a deadline set their own
 
 
 @pytest.fixture()
@@ -160,6 +160,19 @@ def test_server_errors_fall_back_with_a_note(generative, fake, reply, reason):
     answer = generative.answer(MASTERY)
     assert answer.backend == "extractive" and reason in answer.note
     assert "Proficiency-based Credit" in [c.passage.heading for c in answer.citations]
+
+
+def test_a_model_failure_shows_its_traceback_with_advisor_debug(generative, fake, monkeypatch, capsys):
+    """The fallback note is all a user sees; ADVISOR_DEBUG=1 also prints where the failure came from."""
+    fake.queue(Reply(status=401))
+    generative.answer(MASTERY)
+    assert "Traceback" not in capsys.readouterr().err
+    monkeypatch.setenv("ADVISOR_DEBUG", "1")
+    fake.queue(Reply(status=401))
+    answer = generative.answer(MASTERY)
+    err = capsys.readouterr().err
+    assert answer.backend == "extractive" and "API key (401)" in answer.note
+    assert "Traceback" in err and "ModelError: the model server refused the API key (401)" in err
 
 
 def test_a_bug_in_our_code_surfaces_instead_of_falling_back(generative, fake, monkeypatch):

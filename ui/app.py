@@ -69,7 +69,7 @@ PANEL_HINT = (
     "to read the passage it comes from here.</div>"
 )
 NOTES_HINT = (
-    '<div class="sources-empty">Pin an answer (“Pin to notes” under it) or a single talking point (📌) '
+    '<div class="sources-empty">Pin an answer (“Pin to notes” under it) or a single talking point (“pin” after it) '
     "to collect it here; the notes download as one memo, every point still cited.</div>"
 )
 EXPORT_SCOPES = {"The latest cited answer": "answer", "The whole conversation": "conversation"}
@@ -149,7 +149,7 @@ PAGE_JS = """
         && ['auto', 'scroll'].includes(getComputedStyle(box).overflowY))) box = box.parentElement;
     if (!box || box === document.body) return;
     const row = last.closest('.message-row') || last;
-    box.scrollTop += row.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+    box.scrollTop += row.getBoundingClientRect().top - box.getBoundingClientRect().top - 36;
   }).observe(document.body, {childList: true, subtree: true});
 }
 """
@@ -162,7 +162,8 @@ CSS = """
 .answer-actions a, .source-actions a, .notes a, .conversations a { color: var(--color-accent); text-decoration: none; }
 .filters-used { font-size: 0.85em; background: #eef2ff; border-radius: 4px; padding: 0.15em 0.4em;
   display: inline-block; }
-.pin-point { text-decoration: none; font-size: 0.85em; margin-left: 0.3em; opacity: 0.7; }
+.pin-point { text-decoration: none; font-size: 0.75em; margin-left: 0.4em; color: var(--color-accent);
+  border: 1px solid currentColor; border-radius: 3px; padding: 0 3px; }
 .plain-copy { display: none !important; }
 .refusal { border-left: 4px solid #9ca3af; padding-left: 0.6em; }
 .partial { border-left: 4px solid #d97706; padding-left: 0.6em; margin-bottom: 0.5em; }
@@ -291,7 +292,7 @@ def render_answer(answer: Answer, turn: int, searched_for: str | None = None, fi
             numbered = numbered[1:]
         points = [(i, p) for i, p in numbered if p[0].kind != "label"] if answer.mode == "talking-points" else []
         if points:
-            pin = '<a class="pin-point" href="#pin-{}-{}" title="Pin this point to your notes">📌</a>'
+            pin = '<a class="pin-point" href="#pin-{}-{}" title="Pin this point to your notes">pin</a>'
             items = "".join(f"<li>{render_paragraph(p, turn, answer)}{pin.format(turn, i)}</li>" for i, p in points)
             parts.append(f'<ul class="talking-points">{items}</ul>')
         else:
@@ -938,8 +939,8 @@ class App:
             doc.change(self.outline, [doc, search], outline, api_name="outline")
             search.change(self.outline, [doc, search], outline, api_visibility="private")
             scope.change(self.set_scope, [scope, tab], [markdown, download], api_visibility="private")
-            download.click(self.nothing_to_download, download, None, api_visibility="private", queue=False)
-            notes_download.click(self.no_notes_yet, notes_download, None, api_visibility="private", queue=False)
+            download.click(self.nothing_to_download, download, None, api_visibility="private")
+            notes_download.click(self.no_notes_yet, notes_download, None, api_visibility="private")
             demo.load(
                 self.on_page_load,
                 [linked, tab],

@@ -127,7 +127,9 @@ class DocumentsTab:
                 )
                 add = gr.Button("Add to the corpus", variant="primary", elem_id="doc-add", interactive=self.can_edit)
                 with gr.Row():
-                    pick = gr.Dropdown(choices(), label="Remove a document", elem_id="doc-remove-pick", scale=3)
+                    pick = gr.Dropdown(
+                        choices(), value=None, label="Remove a document", elem_id="doc-remove-pick", scale=3
+                    )
                     remove = gr.Button(
                         "Remove", variant="stop", elem_id="doc-remove", scale=1, interactive=self.can_edit
                     )

@@ -118,15 +118,16 @@ PAGE_JS = """
   document.addEventListener('click', (event) => {
     const target = event.target.closest && event.target.closest('a[href^="#"], .drawer-close');
     if (!target) return;
+    const drawer = document.querySelector('#source-col');
     if (target.classList.contains('drawer-close')) {
-      document.body.classList.remove('source-open');
+      if (drawer) drawer.style.transform = '';
       return;
     }
     const href = target.getAttribute('href');
     const prefix = Object.keys(ACTIONS).find((p) => href.startsWith(p));
     if (prefix) {
       send(href.slice(prefix.length), ACTIONS[prefix]);
-      if (prefix === '#src-') document.body.classList.add('source-open');
+      if (prefix === '#src-' && drawer) drawer.style.transform = 'none';  // on a phone, the drawer slides up
     } else if (href === '#copy') {
       copy(target);
     } else if (href === '#ask' && target.title) {
@@ -189,10 +190,12 @@ CSS = """
 @media (max-width: 760px) {
   #source-col { position: fixed; left: 0; right: 0; bottom: 0; max-height: 72vh; overflow-y: auto; z-index: 1000;
     background: var(--background-fill-primary); box-shadow: 0 -6px 24px rgba(0, 0, 0, 0.25); padding: 0.8em;
-    border-radius: 12px 12px 0 0; transform: translateY(110%); transition: transform 0.2s; }
-  body.source-open #source-col { transform: none; }
+    border-radius: 12px 12px 0 0; transform: translateY(110%); transition: transform 0.2s;
+    flex-wrap: nowrap !important; }
   .drawer-close { display: block; margin-left: auto; }
   #ask-col { min-width: 100% !important; }
+  #chat .message-row.bot-row, #chat .message-row.user-row { max-width: 100% !important; margin-left: 0 !important;
+    margin-right: 0 !important; }
 }
 """
 

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fake_openai import FakeOpenAI
@@ -158,7 +159,8 @@ def test_document_text_is_escaped_in_answers_and_the_panel():
     for html in (render_answer(answer, 0), render_source(answer, 0, 1)):
         assert "<script" not in html and "<img" not in html and "<b>" not in html
         assert "&lt;script&gt;" in html and "see [3]" in html  # shown as text
-        assert all(href.startswith("#src-0-") for href in re.findall(r'href="([^"]*)"', html))  # our links only
+        ours = re.compile(r"#src-0-\d+|#copy|#pin-0(-\d+)?|\?passage=[0-9a-f]+")  # our links only
+        assert all(ours.fullmatch(href) for href in re.findall(r'href="([^"]*)"', html))
     assert 'href="#src-0-1"' in render_answer(answer, 0)
 
 
@@ -205,8 +207,9 @@ def test_a_running_app_sees_documents_added_after_it_started(corpus_copy, tmp_pa
         assert "**[1] Zephyr County Mastery Pilot**" in after
     from advisor.config import Settings
     from advisor.session import Session
-    from ui.app import App
+    from ui.app import App, Tab
 
     settings = Settings(corpus_dir=corpus_copy, index_dir=tmp_path / "index")
-    _, documents, _ = App(Session(settings)).on_page_load()  # a page loaded now offers it as a filter
+    nobody = SimpleNamespace(request=None, username=None)
+    _, documents, *_ = App(Session(settings)).on_page_load("", Tab(), nobody)  # a page loaded now offers it
     assert ("Zephyr County Mastery Pilot", "zephyr-notes") in documents["choices"]

@@ -680,8 +680,7 @@ class App:
         match = re.fullmatch(r"(\d+)-(\d+)(#.*)?", (ref or "").strip())
         if not match:
             return PANEL_HINT
-        space = self.space(tab, request)
-        thread = space.threads.get(tab.thread_id or "")
+        thread = self.space(tab, request).find(tab.thread_id)
         if thread is None:
             return PANEL_HINT
         turn, n = int(match[1]), int(match[2])
@@ -704,7 +703,7 @@ class App:
         match = re.fullmatch(r"(\d+)(?:-(\d+))?(#.*)?", (ref or "").strip())
         space = self.space(tab, request)
         with space.lock:
-            thread = space.threads.get(tab.thread_id or "")
+            thread = space.find(tab.thread_id)
             kept = thread.turn(int(match[1])) if thread and match else None
             if kept is None or kept.answer.refused:
                 gr.Warning("That answer is no longer in this conversation.")
@@ -770,7 +769,7 @@ class App:
     def new_conversation(self, tab: Tab, request: gr.Request) -> tuple[Any, ...]:
         space = self.space(tab, request)
         with space.lock:
-            current = space.threads.get(tab.thread_id or "")
+            current = space.find(tab.thread_id)
             thread = current if current is not None and not current.answered() else space.new()
             return self._show(space, thread, tab)
 
@@ -916,7 +915,11 @@ class App:
                 with gr.Row():
                     doc = gr.Dropdown(documents, value=framework, label="Document", elem_id="browse-doc", scale=2)
                     search = gr.Textbox(
-                        label="Search headings and text", elem_id="browse-search", scale=3, placeholder="e.g. credit"
+                        "",
+                        label="Search headings and text",
+                        elem_id="browse-search",
+                        scale=3,
+                        placeholder="e.g. credit",
                     )
                 outline = gr.HTML(self.outline(framework) if framework else "", elem_id="outline")
             with gr.Tab("Check a bill", elem_id="check-tab"):

@@ -102,11 +102,14 @@ class Workspace:
             self.threads.popitem(last=False)
         return thread
 
+    def find(self, thread_id: str | None) -> Thread | None:
+        """The conversation ``thread_id``, else the most recently used one (a tab's id may be another
+        workspace's: Gradio shares a tab's state with any client that sends its session id)."""
+        return self.threads.get(thread_id or "") or next(reversed(self.threads.values()), None)
+
     def open(self, thread_id: str | None) -> Thread:
-        """The conversation ``thread_id``, else the most recently used one, else a new one."""
-        thread = self.threads.get(thread_id or "")
-        if thread is None:
-            thread = next(reversed(self.threads.values()), None) or self.new()
+        """``find``, or a new conversation; it becomes the most recently used."""
+        thread = self.find(thread_id) or self.new()
         self.threads.move_to_end(thread.id)
         return thread
 

@@ -438,7 +438,8 @@ def outline_html(passages: list[Passage], query: str = "") -> str:
                 inner.append(
                     f'<details class="entry"{opened}><summary>{esc(heading)}{extra}</summary>'
                     + "".join(f"<p>{esc(p.text)}</p>" for p in pieces)
-                    + f'<p><a class="ask-about" href="#ask" title="Ask: {question}">Ask about this</a></p></details>'
+                    + f'<div class="entry-actions"><a class="ask-about" href="#ask" title="Ask: {question}">'
+                    + "Ask about this</a></div></details>"
                 )
         if condition:
             policies = sum(len(items) for part, items in parts.items() if "policy" in part or "action" in part)
@@ -873,7 +874,7 @@ class App:
                             list(EXPORT_SCOPES), value=next(iter(EXPORT_SCOPES)), label="Export", elem_id="scope"
                         )
                         download = gr.DownloadButton("Download (Markdown)", value=None, elem_id="download", size="sm")
-                    with gr.Accordion("Copy the export as Markdown", open=False):
+                    with gr.Accordion("Copy the export as Markdown", open=False, elem_id="export-copy"):
                         markdown = gr.Textbox(
                             show_label=False, lines=8, max_lines=30, buttons=["copy"], elem_id="markdown"
                         )

@@ -361,7 +361,10 @@ def test_notes_conversations_and_reload(page):
 
     page.get_by_label("The whole conversation").check()
     page.click("#export-copy button, #export-copy .label-wrap")
-    page.wait_for_function("() => document.querySelector('#markdown textarea').value.startsWith('# How can state')")
+    page.wait_for_function(
+        "() => { const box = document.querySelector('#markdown textarea');"
+        " return box && box.value.startsWith('# How can state'); }"
+    )
     with page.expect_download(timeout=20_000) as download:
         page.click("#download")
     whole = Path(download.value.path()).read_text(encoding="utf-8")
@@ -372,9 +375,11 @@ def test_notes_conversations_and_reload(page):
     page.click("#clear")  # a new conversation; the first stays in the list
     page.wait_for_function("() => document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
     ask(page, MASTERY)
+    page.wait_for_function(
+        "(asked) => document.querySelector('#conversations li').innerText.includes(asked)", arg=MASTERY[:40]
+    )
     listed = page.locator("#conversations li")
-    page.wait_for_function("() => document.querySelectorAll('#conversations li').length === 2")
-    assert "(open)" in listed.first.inner_text() and MASTERY[:40] in listed.first.inner_text()
+    assert listed.count() == 2 and "(open)" in listed.first.inner_text()
     page.locator("#conversations a", has_text="How can state funding").click()
     page.wait_for_function("() => document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 2")
     page.fill("#conversation-name textarea, #conversation-name input", "Funding briefing")

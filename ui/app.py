@@ -790,14 +790,15 @@ class App:
                 self._discard(gone.download)
             return self._show(space, space.open(None), tab)
 
-    def rename(self, name: str, tab: Tab, request: gr.Request) -> str:
+    def rename(self, name: str, tab: Tab, request: gr.Request) -> tuple[Any, ...]:
+        """(conversations list, conversation as text, name, markdown, download): the name titles the exports."""
         space, thread = self.thread(tab, request)
         with space.lock:
             if name.strip():
                 space.rename(thread.id, name)
                 if thread.scope == "conversation":
                     self._export(thread)
-            return render_conversations(space, thread.id)
+            return (*self._show(space, thread, tab)[5:], self._markdown(thread), thread.download)
 
     # -- the page ----------------------------------------------------------------------------
 
@@ -957,7 +958,7 @@ class App:
             )
             clear.click(self.new_conversation, tab, shown, api_visibility="private")
             delete.click(self.delete_conversation, tab, shown, api_visibility="private")
-            rename.click(self.rename, [name, tab], conversations, api_visibility="private")
+            rename.click(self.rename, [name, tab], [*side, markdown, download], api_visibility="private")
             # The chat's own trash icon clears the conversation's memory too, not only the screen.
             chatbot.clear(self.clear, tab, shown, api_visibility="private")
         return demo

@@ -742,24 +742,20 @@ class App:
                 {"role": "assistant", "content": render_answer(turn.answer, number, turn.searched, turn.filters)}
             )
         tab.thread_id, tab.panel = thread.id, PANEL_HINT
+        return (history, tab, PANEL_HINT, self._markdown(thread), thread.download, *self._side(space, thread))
+
+    @staticmethod
+    def _side(space: Workspace, thread: Thread) -> tuple[str, str, str]:
+        """(the conversations list, the open conversation as plain text, its name)."""
         turns = [(t.question, t.answer) for _, t in thread.answered()]
         text = conversation_plaintext(turns, title=thread.name) if turns else ""
-        return (
-            history,
-            tab,
-            PANEL_HINT,
-            self._markdown(thread),
-            thread.download,
-            render_conversations(space, thread.id),
-            text,
-            thread.name,
-        )
+        return render_conversations(space, thread.id), text, thread.name
 
     def sidebar(self, tab: Tab, request: gr.Request) -> tuple[str, str, str]:
         """The conversations list, the open conversation as plain text and its name, after an answer."""
         space, thread = self.thread(tab, request)
         with space.lock:
-            return self._show(space, thread, tab)[5:]
+            return self._side(space, thread)
 
     def open_conversation(self, ref: str, tab: Tab, request: gr.Request) -> tuple[Any, ...]:
         space = self.space(tab, request)
@@ -798,7 +794,7 @@ class App:
                 space.rename(thread.id, name)
                 if thread.scope == "conversation":
                     self._export(thread)
-            return (*self._show(space, thread, tab)[5:], self._markdown(thread), thread.download)
+            return (*self._side(space, thread), self._markdown(thread), thread.download)
 
     # -- the page ----------------------------------------------------------------------------
 

@@ -443,7 +443,9 @@ def outline_html(passages: list[Passage], query: str = "") -> str:
                 )
         if condition:
             policies = sum(len(items) for part, items in parts.items() if "policy" in part or "action" in part)
-            count = f" ({policies} policies and actions)" if policies else ""
+            count = (
+                f" ({policies} {'policy or action' if policies == 1 else 'policies and actions'})" if policies else ""
+            )
             blocks.append(
                 f'<details class="condition"{opened}><summary><strong>{esc(condition)}</strong>{count}</summary>'
                 + "".join(inner)

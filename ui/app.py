@@ -52,7 +52,7 @@ from advisor.session import Session
 from ui.check_tab import CHECK_CSS, CheckTab
 from ui.documents_tab import DOCUMENTS_CSS, DocumentsTab
 from ui.guard import UPLOAD_LIMIT, Guard, LoginThrottle, identity
-from ui.workspace import MAX_TURNS, Thread, Turn, Workspace, Workspaces, owner_key
+from ui.workspace import Thread, Turn, Workspace, Workspaces, owner_key
 
 log = logging.getLogger("advisor.ui")
 
@@ -74,7 +74,6 @@ NOTES_HINT = (
 )
 EXPORT_SCOPES = {"The latest cited answer": "answer", "The whole conversation": "conversation"}
 NO_ANSWER_YET = "There is nothing to download yet: ask a question first."
-MAX_TURNS_KEPT = MAX_TURNS  # per conversation; older answers' citations stop opening
 DOWNLOAD_HOURS = 2  # an export file can be downloaded this long; then it is deleted
 KEPT = (
     "Conversations and notes are kept in this server's memory for your browser (or your login), "
@@ -969,6 +968,12 @@ def _slug(text: str, default: str) -> str:
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
+def corpus_editable(host: str, auth: tuple[str, str] | None) -> bool:
+    """May users change the corpus from the page? With a login, every user is signed in; without one,
+    only when the app listens on this machine alone (whoever reaches it can already run `advisor add`)."""
+    return auth is not None or host in LOOPBACK
+
+
 def serve(session: Session, host: str, port: int, auth: tuple[str, str] | None = None, block: bool = True) -> Any:
     """Start the app; with ``block=False`` return at once (tests and benchmarks).
 
@@ -979,7 +984,7 @@ def serve(session: Session, host: str, port: int, auth: tuple[str, str] | None =
     private = Path(tempfile.mkdtemp(prefix="advisor-web-"))
     atexit.register(shutil.rmtree, private, True)
     os.environ["GRADIO_TEMP_DIR"] = str(private)  # read by gradio when the page is built (Blocks)
-    demo = App(session, downloads=private / "answers", can_edit=auth is not None or host in LOOPBACK).build()
+    demo = App(session, downloads=private / "answers", can_edit=corpus_editable(host, auth)).build()
     demo.queue(default_concurrency_limit=session.settings.concurrency, max_size=256)
     demo.launch(
         app_kwargs={"middleware": [Middleware(Guard, throttle=LoginThrottle(), uploads=True)]},

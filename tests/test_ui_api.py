@@ -113,6 +113,9 @@ def test_login_required_when_auth_is_set(settings, index):
             client(url)
         history, *_ = ask(client(url, auth=("staff", "s3cret")), MASTERY)
         assert 'class="cite"' in last_reply(history)
+        # With a login, conversations belong to the user: another browser of the same user finds this one.
+        elsewhere = client(url, auth=("staff", "s3cret"))
+        assert "Proficiency-based Credit" in elsewhere.predict("0-1", api_name="/show_source")
 
 
 def test_malformed_auth_and_port_are_user_errors(run_cli):

@@ -64,6 +64,15 @@ def test_talking_points_and_a_condition_filter(app_url):
     assert sources and all(f"— {EDUCATORS} ›" in line for line in sources)
 
 
+def test_a_refusal_never_replaces_the_talking_points_in_the_export(app_url):
+    app = client(app_url)
+    history, _, points, download = ask(app, "How can states fund this work?", "Talking points", [EDUCATORS])
+    history, panel, markdown, kept = ask(app, "What is the best recipe for banana bread?", history=history)
+    assert "Not covered by the sources" in last_reply(history) and "Click a citation" in panel
+    assert markdown == points and markdown.startswith("# Talking points:")
+    assert Path(kept).read_text(encoding="utf-8") == points
+
+
 def test_document_filter(app_url):
     app = client(app_url)
     _, _, markdown, _ = ask(app, "What did the study recommend to states?", documents=["rfa-study"])

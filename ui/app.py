@@ -341,7 +341,6 @@ def source_card(citation: Citation, quotes: list[str], ref: str, copied: str) ->
     rows = "".join(
         f"<dt>{label}</dt><dd>{esc(value)}</dd>"
         for label, value in (
-            ("Document", document.title),
             ("Published", publication(document)),
             ("Condition", p.condition),
             ("Part", p.part),
@@ -356,7 +355,7 @@ def source_card(citation: Citation, quotes: list[str], ref: str, copied: str) ->
     )
     return (
         f'<div class="source-card" data-ref="{ref}" data-passage="{html.escape(p.id)}">'
-        f'<div>{number}<span class="source-title">{esc(p.source)}</span></div>'
+        f'<div>{number}<span class="source-title">{esc(document.title)}</span></div>'
         f"<dl>{rows}</dl>"
         f'<p class="passage">{render_passage(p, quotes)}</p>'
         f'<p class="source-actions">{actions}</p></div>'

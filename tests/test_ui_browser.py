@@ -351,6 +351,7 @@ def test_notes_conversations_and_reload(page):
         " && document.querySelectorAll('#notes .notes li').length === 2"
     )
     assert "Searched for: what about for teachers?" in last_answer(page).inner_text()
+    assert page.locator("#export-note").inner_text() == "Holds answer 2: “what about for teachers?”"
     shot(page, "09-notes-after-reload")
     with page.expect_download(timeout=20_000) as download:
         page.click("#notes-download")
@@ -368,6 +369,7 @@ def test_notes_conversations_and_reload(page):
     with page.expect_download(timeout=20_000) as download:
         page.click("#download")
     whole = Path(download.value.path()).read_text(encoding="utf-8")
+    assert page.locator("#export-note").inner_text() == "Holds the whole conversation (2 answers)"
     assert download.value.suggested_filename.startswith("conversation-how-can-state-funding")
     assert "## 1. How can state funding formulas" in whole and "## 2. what about for teachers?" in whole
 

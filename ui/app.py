@@ -471,6 +471,20 @@ def render_notes(notes: list[Note]) -> str:
     return f'<div class="notes"><ol>{items}</ol></div>'
 
 
+NOTHING_EXPORTED = '<p class="answer-meta">Nothing to export yet.</p>'
+
+
+def export_note(thread: Thread) -> str:
+    """What the export holds, said beside its button: a refusal or an older answer on screen is no surprise."""
+    if thread.scope == "conversation":
+        count = len(thread.answered())
+        held = f"the whole conversation ({count} answer{'' if count == 1 else 's'})" if count else ""
+    else:
+        kept = thread.turn(thread.exported) if thread.exported is not None else None
+        held = f"answer {thread.exported + 1}: “{kept.question}”" if kept and thread.exported is not None else ""
+    return f'<p class="answer-meta">Holds {esc(held)}</p>' if held else NOTHING_EXPORTED
+
+
 def render_conversations(space: Workspace, current: str | None) -> str:
     items = "".join(
         f'<li><span class="current">{esc(label)} (open)</span></li>'
@@ -655,13 +669,13 @@ class App:
         finally:
             self._sweeping.release()
 
-    def set_scope(self, label: str, tab: Tab, request: gr.Request) -> tuple[str, str | None]:
+    def set_scope(self, label: str, tab: Tab, request: gr.Request) -> tuple[str, str | None, str]:
         """The export now holds the latest cited answer or the whole conversation."""
         space, thread = self.thread(tab, request)
         with space.lock:
             thread.scope = EXPORT_SCOPES.get(label, "answer")
             self._export(thread)
-            return self._markdown(thread), thread.download
+            return self._markdown(thread), thread.download, export_note(thread)
 
     @staticmethod
     def nothing_to_download(value: Any) -> None:
@@ -742,17 +756,19 @@ class App:
                 {"role": "assistant", "content": render_answer(turn.answer, number, turn.searched, turn.filters)}
             )
         tab.thread_id, tab.panel = thread.id, PANEL_HINT
-        return (history, tab, PANEL_HINT, self._markdown(thread), thread.download, *self._side(space, thread))
+        scope = next(label for label, value in EXPORT_SCOPES.items() if value == thread.scope)
+        return (history, tab, PANEL_HINT, self._markdown(thread), thread.download, *self._side(space, thread), scope)
 
     @staticmethod
-    def _side(space: Workspace, thread: Thread) -> tuple[str, str, str]:
-        """(the conversations list, the open conversation as plain text, its name)."""
+    def _side(space: Workspace, thread: Thread) -> tuple[str, str, str, str]:
+        """(the conversations list, the open conversation as plain text, its name, what the export holds)."""
         turns = [(t.question, t.answer) for _, t in thread.answered()]
         text = conversation_plaintext(turns, title=thread.name) if turns else ""
-        return render_conversations(space, thread.id), text, thread.name
+        return render_conversations(space, thread.id), text, thread.name, export_note(thread)
 
-    def sidebar(self, tab: Tab, request: gr.Request) -> tuple[str, str, str]:
-        """The conversations list, the open conversation as plain text and its name, after an answer."""
+    def sidebar(self, tab: Tab, request: gr.Request) -> tuple[str, str, str, str]:
+        """The conversations list, the open conversation as plain text, its name and what the export holds,
+        after an answer."""
         space, thread = self.thread(tab, request)
         with space.lock:
             return self._side(space, thread)
@@ -870,7 +886,11 @@ class App:
                         scope = gr.Radio(
                             list(EXPORT_SCOPES), value=next(iter(EXPORT_SCOPES)), label="Export", elem_id="scope"
                         )
-                        download = gr.DownloadButton("Download (Markdown)", value=None, elem_id="download", size="sm")
+                        with gr.Column():
+                            download = gr.DownloadButton(
+                                "Download (Markdown)", value=None, elem_id="download", size="sm"
+                            )
+                            note = gr.HTML(NOTHING_EXPORTED, elem_id="export-note")
                     with gr.Accordion("Copy the export as Markdown", open=False, elem_id="export-copy"):
                         markdown = gr.Textbox(
                             show_label=False, lines=8, max_lines=30, buttons=["copy"], elem_id="markdown"
@@ -927,8 +947,8 @@ class App:
                 documents_tab.build(changed=[pick_documents, doc], choices=lambda: self.choices()[1])
             inputs = [box, chatbot, tab, mode, pick_conditions, pick_documents]
             outputs = [box, chatbot, tab, panel, markdown, download]
-            shown = [chatbot, tab, panel, markdown, download, conversations, conversation_text, name]
-            side = [conversations, conversation_text, name]
+            side = [conversations, conversation_text, name, note]
+            shown = [chatbot, tab, panel, markdown, download, *side, scope]
             notes_out = [notes, notes_text, notes_download]
             send.click(self.ask, inputs, outputs, api_name="ask").then(
                 self.sidebar, tab, side, api_visibility="private"
@@ -942,7 +962,7 @@ class App:
             reopen.click(self.open_conversation, [ref, tab], shown, api_visibility="private")
             doc.change(self.outline, [doc, search], outline, api_name="outline")
             search.change(self.outline, [doc, search], outline, api_visibility="private")
-            scope.change(self.set_scope, [scope, tab], [markdown, download], api_visibility="private")
+            scope.input(self.set_scope, [scope, tab], [markdown, download, note], api_visibility="private")
             download.click(self.nothing_to_download, download, None, api_visibility="private")
             notes_download.click(self.no_notes_yet, notes_download, None, api_visibility="private")
             demo.load(

@@ -415,6 +415,10 @@ def test_the_source_opens_in_a_drawer_on_a_phone(browser, app_url):
     page.screenshot(path=str(SHOTS / "15-phone-source-drawer.png"))
     page.locator(".drawer-close").tap()
     page.wait_for_function("() => document.querySelector('#source-col').getBoundingClientRect().top >= 844")
+    page.locator(".drawer-open").tap()  # the notes live in the drawer too: a button opens it
+    page.wait_for_function("() => document.querySelector('#source-col').getBoundingClientRect().bottom <= 845")
+    page.locator("#notes").scroll_into_view_if_needed()
+    assert page.locator("#notes").bounding_box()["y"] < 844
     context.close()
     assert outside == []
 

@@ -115,11 +115,11 @@ PAGE_JS = """
     }, 50);
   };
   document.addEventListener('click', (event) => {
-    const target = event.target.closest && event.target.closest('a[href^="#"], .drawer-close');
+    const target = event.target.closest && event.target.closest('a[href^="#"], .drawer-close, .drawer-open');
     if (!target) return;
     const drawer = document.querySelector('#source-col');
-    if (target.classList.contains('drawer-close')) {
-      if (drawer) drawer.style.transform = '';
+    if (target.classList.contains('drawer-close') || target.classList.contains('drawer-open')) {
+      if (drawer) drawer.style.transform = target.classList.contains('drawer-open') ? 'none' : '';
       return;
     }
     const href = target.getAttribute('href');
@@ -185,13 +185,15 @@ CSS = """
 .outline .part { font-size: 0.8em; text-transform: uppercase; opacity: 0.7; margin: 0.6em 0 0 0.8em; }
 .outline .ask-about { font-size: 0.85em; color: var(--color-accent); text-decoration: none; }
 .outline .qualifier { font-size: 0.85em; opacity: 0.7; }
-.drawer-close { display: none; }
+.drawer-close, .drawer-open { display: none; }
 @media (max-width: 760px) {
   #source-col { position: fixed; left: 0; right: 0; bottom: 0; max-height: 72vh; overflow-y: auto; z-index: 1000;
     background: var(--background-fill-primary); box-shadow: 0 -6px 24px rgba(0, 0, 0, 0.25); padding: 0.8em;
     border-radius: 12px 12px 0 0; transform: translateY(110%); transition: transform 0.2s;
     flex-wrap: nowrap !important; }
-  .drawer-close { display: block; margin-left: auto; }
+  #source-col > * { flex-shrink: 0; }
+  .drawer-close { display: block; margin-left: auto; padding: 0.2em 0.6em; }
+  .drawer-open { display: block; width: 100%; padding: 0.4em; }
   #ask-col { min-width: 100% !important; }
   #chat .message-row.bot-row, #chat .message-row.user-row { max-width: 100% !important; margin-left: 0 !important;
     margin-right: 0 !important; }
@@ -874,6 +876,7 @@ class App:
                             max_lines=6,
                         )
                         send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1)
+                    gr.HTML('<button class="drawer-open" type="button">Sources and notes</button>')
                     mode = gr.Radio(list(MODES), value=MODE_LABELS["answer"], label="Write", elem_id="mode")
                     with gr.Accordion("Search only in…", open=False, elem_id="filters"):
                         pick_conditions = gr.CheckboxGroup(

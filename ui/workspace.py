@@ -22,8 +22,10 @@ from advisor.answer import Answer
 from advisor.conversation import Conversation
 from advisor.notes import Note
 
-MAX_WORKSPACES = 1_000  # browsers or users remembered; the least recently used is forgotten first
-MAX_CONVERSATIONS = 20  # per workspace; the least recently used is forgotten first
+# An answer kept costs about 5.4 KiB (its passages are the index's own objects), so at these bounds the
+# workspaces hold at most about 270 MiB, and a day of an office's briefings a few MiB.
+MAX_WORKSPACES = 100  # browsers or users remembered; the least recently used is forgotten first
+MAX_CONVERSATIONS = 10  # per workspace; the least recently used is forgotten first
 MAX_TURNS = 50  # answers per conversation; older ones are forgotten (their citations stop opening)
 MAX_NOTES = 100  # per workspace
 NAME_CHARS = 80

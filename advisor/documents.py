@@ -35,7 +35,7 @@ from advisor.corpus import (
     one_line,
 )
 from advisor.errors import DocumentError, StorageError, UserError, storage_error
-from advisor.index import SyncReport, open_index, sync_index
+from advisor.index import Index, SyncReport, open_index, sync_index
 from advisor.passages import parse_document
 from advisor.store import build_lock, write_atomically
 from advisor.text import name_key
@@ -353,7 +353,11 @@ def list_sources(
     settings: Settings, on_build: Callable[[str], None] = print, progress: ProgressHook | None = None
 ) -> list[dict[str, Any]]:
     """Every indexed document: id, title, file, passage count and when its passages were last indexed."""
-    index = open_index(settings, on_build=on_build, progress=progress)
+    return index_sources(open_index(settings, on_build=on_build, progress=progress))
+
+
+def index_sources(index: Index) -> list[dict[str, Any]]:
+    """``list_sources`` of an index already open (the web app's, which must not open a second one)."""
     return [
         {
             "id": doc_id,

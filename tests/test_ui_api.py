@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fake_openai import FakeOpenAI
@@ -63,6 +64,15 @@ def test_talking_points_and_a_condition_filter(app_url):
     assert sources and all(f"— {EDUCATORS} ›" in line for line in sources)
 
 
+def test_a_refusal_never_replaces_the_talking_points_in_the_export(app_url):
+    app = client(app_url)
+    history, _, points, download = ask(app, "How can states fund this work?", "Talking points", [EDUCATORS])
+    history, panel, markdown, kept = ask(app, "What is the best recipe for banana bread?", history=history)
+    assert "Not covered by the sources" in last_reply(history) and "Click a citation" in panel
+    assert markdown == points and markdown.startswith("# Talking points:")
+    assert Path(kept).read_text(encoding="utf-8") == points
+
+
 def test_document_filter(app_url):
     app = client(app_url)
     _, _, markdown, _ = ask(app, "What did the study recommend to states?", documents=["rfa-study"])
@@ -112,6 +122,9 @@ def test_login_required_when_auth_is_set(settings, index):
             client(url)
         history, *_ = ask(client(url, auth=("staff", "s3cret")), MASTERY)
         assert 'class="cite"' in last_reply(history)
+        # With a login, conversations belong to the user: another browser of the same user finds this one.
+        elsewhere = client(url, auth=("staff", "s3cret"))
+        assert "Proficiency-based Credit" in elsewhere.predict("0-1", api_name="/show_source")
 
 
 def test_malformed_auth_and_port_are_user_errors(run_cli):
@@ -158,7 +171,8 @@ def test_document_text_is_escaped_in_answers_and_the_panel():
     for html in (render_answer(answer, 0), render_source(answer, 0, 1)):
         assert "<script" not in html and "<img" not in html and "<b>" not in html
         assert "&lt;script&gt;" in html and "see [3]" in html  # shown as text
-        assert all(href.startswith("#src-0-") for href in re.findall(r'href="([^"]*)"', html))  # our links only
+        ours = re.compile(r"#src-0-\d+|#copy|#pin-0(-\d+)?|\?passage=[0-9a-f]+")  # our links only
+        assert all(ours.fullmatch(href) for href in re.findall(r'href="([^"]*)"', html))
     assert 'href="#src-0-1"' in render_answer(answer, 0)
 
 
@@ -205,8 +219,9 @@ def test_a_running_app_sees_documents_added_after_it_started(corpus_copy, tmp_pa
         assert "**[1] Zephyr County Mastery Pilot**" in after
     from advisor.config import Settings
     from advisor.session import Session
-    from ui.app import App
+    from ui.app import App, Tab
 
     settings = Settings(corpus_dir=corpus_copy, index_dir=tmp_path / "index")
-    _, documents, _ = App(Session(settings)).on_page_load()  # a page loaded now offers it as a filter
+    nobody = SimpleNamespace(request=None, username=None)
+    _, documents, *_ = App(Session(settings)).on_page_load("", Tab(), nobody)  # a page loaded now offers it
     assert ("Zephyr County Mastery Pilot", "zephyr-notes") in documents["choices"]

@@ -29,7 +29,9 @@ PANEL_HINT_START = '<div class="sources-empty">Click a citation'
 
 
 def test_a_conversation_is_bound_to_the_server_session_not_the_client_chosen_id(app_url):
-    """Before: a client that sent another client's session id received that session's sources."""
+    """Before: a client that sent another client's session id received that session's sources. Now the
+    conversations are kept under the server's cookie (ui/workspace.py): the same session id reaches none
+    of them, and asking with it leaves the owner's conversation as it was."""
     victim = client(app_url)
     history, panel, _, _ = ask(victim, MASTERY)
     assert "Proficiency-based Credit" in panel
@@ -38,12 +40,13 @@ def test_a_conversation_is_bound_to_the_server_session_not_the_client_chosen_id(
     thief.session_hash = victim.session_hash
     stolen = thief.predict("0-1#1", api_name="/show_source")
     assert stolen.startswith(PANEL_HINT_START) and "Proficiency" not in stolen
+    assert thief.predict("0", api_name="/pin")[0].startswith(PANEL_HINT_START.replace("Click a citation", "Pin"))
     taken, *_ = ask(thief, "What about funding for that?")
-    assert "belongs to another browser session" in last_reply(taken)
+    assert "Searched for" not in last_reply(taken)  # no follow-up: the thief's conversation is its own, and empty
 
     assert "Proficiency-based Credit" in victim.predict("0-1#2", api_name="/show_source")  # the owner still can
     follow_up, *_ = ask(victim, "What about funding for that?", history=history)
-    assert len(follow_up) == 4 and 'class="cite"' in last_reply(follow_up)
+    assert len(follow_up) == 4 and "Searched for: What about funding for that?" in last_reply(follow_up)
 
 
 def test_failed_logins_are_throttled(settings, index):
@@ -102,13 +105,12 @@ def test_answer_files_are_deleted_after_their_time(index, settings, tmp_path):
     session = Session.__new__(Session)  # the App needs only .answerer and .settings here
     session.settings, session.answerer = settings, make_answerer(index, settings, "extractive")
     app = App(session, downloads=tmp_path / "answers")
-    answer = session.answerer.answer(MASTERY)
-    old = [Path(app._download("# old", answer)) for _ in range(3)]
+    old = [Path(app._save("# old", "policy-advisor-old")) for _ in range(3)]
     long_ago = time.time() - DOWNLOAD_HOURS * 3600 - 60
     for path in old:
         os.utime(path.parent, (long_ago, long_ago))
     app._swept = 0.0  # the sweep runs at most once a minute
-    new = Path(app._download("# new", answer))
+    new = Path(app._save("# new", "policy-advisor-new"))
     assert new.exists() and not any(path.parent.exists() for path in old)
     assert sorted(p.name for p in (tmp_path / "answers").iterdir()) == [new.parent.name]
 
@@ -135,19 +137,19 @@ def test_answering_sends_values_not_component_updates(index, settings, tmp_path)
 
     from advisor.backends import make_answerer
     from advisor.retrieve import Filters
-    from ui.app import App, Chat
+    from ui.app import App, Tab
 
     session = Session.__new__(Session)
-    session.settings, session.answerer = settings, make_answerer(index, settings, "extractive")
+    session.settings, session.answerer, session.index = settings, make_answerer(index, settings, "extractive"), index
     session.refresh = lambda: False
     session.filters = lambda *args: Filters()
     app = App(session, downloads=tmp_path / "answers")
     request = SimpleNamespace(request=SimpleNamespace(cookies={"advisor-session": "me"}), username=None)
-    chat = Chat()
+    tab = Tab()
     yielded = []
     for question in (MASTERY, "", "banana bread recipe", "x" * 5000):
-        yielded += list(app.ask(question, [], chat, "Answer", [], [], request))
-    yielded += list(app.ask(MASTERY, [], chat, "Answer", [], [], SimpleNamespace(request=None, username="thief")))
+        yielded += list(app.ask(question, [], tab, "Answer", [], [], request))
+    yielded += list(app.ask(MASTERY, [], tab, "Answer", [], [], SimpleNamespace(request=None, username="thief")))
     updates = [item for outputs in yielded for item in outputs if isinstance(item, dict) and "__type__" in item]
     assert not updates and len(yielded) >= 6
 

@@ -1,9 +1,10 @@
 """The web app: a Gradio page over the same ``Session`` the CLI uses.
 
 Everything here is presentation. Questions go through ``Conversation`` (follow-ups) and the
-answerer's ``stream`` exactly as in ``advisor chat``; Markdown comes from ``advisor.formats``.
-Every piece of document or user text is HTML-escaped before it reaches the page, because the
-corpus is open and its text is untrusted.
+answerer's ``stream`` exactly as in ``advisor chat``; Markdown and plain text come from
+``advisor.formats``, notes from ``advisor.notes``. Conversations and notes are kept per user or
+browser in ``ui/workspace.py``. Every piece of document or user text is HTML-escaped before it
+reaches the page, because the corpus is open and its text is untrusted.
 """
 
 from __future__ import annotations
@@ -19,23 +20,39 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 from starlette.middleware import Middleware
 
-from advisor.answer import MODE_LABELS, Answer, Sentence
-from advisor.conversation import COMMAND, FOLLOW_UP, Conversation
+from advisor.answer import MODE_LABELS, Answer, Citation, Sentence
+from advisor.conversation import COMMAND, FOLLOW_UP
 from advisor.errors import UserError
-from advisor.formats import answer_markdown, byline, where
+from advisor.formats import (
+    answer_markdown,
+    answer_plaintext,
+    byline,
+    citation_quote,
+    conversation_markdown,
+    conversation_plaintext,
+    document_of,
+    notes_markdown,
+    notes_plaintext,
+    publication,
+    quoted_sentences,
+    where,
+)
 from advisor.llm import ChatModel
+from advisor.notes import Note, note_from_answer
 from advisor.passages import Passage
 from advisor.questions import check_question
 from advisor.session import Session
 from ui.check_tab import CHECK_CSS, CheckTab
-from ui.guard import UPLOAD_LIMIT, Guard, LoginThrottle, session_of
+from ui.documents_tab import DOCUMENTS_CSS, DocumentsTab
+from ui.guard import UPLOAD_LIMIT, Guard, LoginThrottle, identity
+from ui.workspace import Thread, Turn, Workspace, Workspaces, owner_key
 
 log = logging.getLogger("advisor.ui")
 
@@ -51,26 +68,89 @@ PANEL_HINT = (
     '<div class="sources-empty">Click a citation such as <span class="cite">[1]</span> in an answer '
     "to read the passage it comes from here.</div>"
 )
-MAX_TURNS_KEPT = 50  # per browser tab; older answers' citations stop opening
-DOWNLOAD_HOURS = 2  # an answer's Markdown file can be downloaded this long; then it is deleted
-NOT_YOURS = "This conversation belongs to another browser session. Reload the page to start your own."
+NOTES_HINT = (
+    '<div class="sources-empty">Pin an answer (“Pin to notes” under it) or a single talking point (“pin” after it) '
+    "to collect it here; the notes download as one memo, every point still cited.</div>"
+)
+EXPORT_SCOPES = {"The latest cited answer": "answer", "The whole conversation": "conversation"}
+NO_ANSWER_YET = "There is nothing to download yet: ask a question first."
+DOWNLOAD_HOURS = 2  # an export file can be downloaded this long; then it is deleted
+KEPT = (
+    "Conversations and notes are kept in this server's memory for your browser (or your login), "
+    "so a reload finds them; a restart of the server forgets them."
+)
 
-# Clicking a citation link fills a hidden box with its reference and presses a hidden button, so
-# the server renders the passage for this tab's own answers (links are "#src-TURN-N").
-CITATION_JS = """
+# Links in answers, the source panel and the notes are actions: "#src-TURN-N" opens a source, "#pin-…"
+# pins, "#unpin-I" unpins and "#open-ID" opens a conversation, each by filling a hidden box with its
+# reference and pressing a hidden button, so the server acts on this user's own workspace. "#copy"
+# copies the plain text held beside the link; "#ask" (examples, the outline) asks its question.
+PAGE_JS = """
 () => {
-  document.addEventListener('click', (event) => {
-    const link = event.target.closest && event.target.closest('a[href^="#src-"]');
-    if (!link) return;
-    event.preventDefault();
-    event.stopPropagation();
-    const box = document.querySelector('#cite-ref textarea, #cite-ref input');
-    const go = document.querySelector('#cite-go');
+  const ACTIONS = {'#src-': '#cite-go', '#pin-': '#pin-go', '#unpin-': '#unpin-go', '#open-': '#open-go'};
+  const send = (value, button) => {
+    const box = document.querySelector('#action-ref textarea, #action-ref input');
+    const go = document.querySelector(button);
     if (!box || !go) return;
-    box.value = link.getAttribute('href').slice(5) + '#' + Date.now();
+    box.value = value + '#' + Date.now();
     box.dispatchEvent(new Event('input', {bubbles: true}));
     setTimeout(() => go.click(), 0);
+  };
+  const copy = (link) => {
+    const holder = link.parentElement && link.parentElement.querySelector('.plain-copy');
+    if (!holder) return;
+    navigator.clipboard.writeText(holder.textContent).then(() => {
+      const label = link.textContent;
+      link.textContent = 'Copied';
+      setTimeout(() => { link.textContent = label; }, 1500);
+    });
+  };
+  const ask = (question) => {
+    const tab = [...document.querySelectorAll('button[role="tab"]')].find((t) => t.textContent.trim() === 'Ask');
+    if (tab) tab.click();
+    setTimeout(() => {
+      const box = document.querySelector('#question textarea');
+      box.value = question;
+      box.dispatchEvent(new Event('input', {bubbles: true}));
+      setTimeout(() => document.querySelector('#ask').click(), 50);
+    }, 50);
+  };
+  document.addEventListener('click', (event) => {
+    const target = event.target.closest && event.target.closest('a[href^="#"], .drawer-close, .drawer-open');
+    if (!target) return;
+    const drawer = document.querySelector('#source-col');
+    if (target.classList.contains('drawer-close') || target.classList.contains('drawer-open')) {
+      if (drawer) drawer.style.transform = target.classList.contains('drawer-open') ? 'none' : '';
+      return;
+    }
+    const href = target.getAttribute('href');
+    const prefix = Object.keys(ACTIONS).find((p) => href.startsWith(p));
+    if (prefix) {
+      send(href.slice(prefix.length), ACTIONS[prefix]);
+      if (prefix === '#src-' && drawer) drawer.style.transform = 'none';  // on a phone, the drawer slides up
+    } else if (href === '#copy') {
+      copy(target);
+    } else if (href === '#ask' && target.title) {
+      ask(target.title.replace(/^Ask: /, ''));
+    } else {
+      return;
+    }
+    event.preventDefault();
+    event.stopPropagation();
   }, true);
+  // A new answer is brought into view, its first line at the top of the chat.
+  const seen = new WeakSet();
+  new MutationObserver(() => {
+    const bots = document.querySelectorAll('#chat [data-testid="bot"]');
+    const last = bots[bots.length - 1];
+    if (!last || seen.has(last) || !last.querySelector('.answer-meta, .answer-note')) return;
+    seen.add(last);
+    let box = last.parentElement;
+    while (box && box !== document.body && !(box.scrollHeight > box.clientHeight + 4
+        && ['auto', 'scroll'].includes(getComputedStyle(box).overflowY))) box = box.parentElement;
+    if (!box || box === document.body) return;
+    const row = last.closest('.message-row') || last;
+    box.scrollTop += row.getBoundingClientRect().top - box.getBoundingClientRect().top - 36;
+  }).observe(document.body, {childList: true, subtree: true});
 }
 """
 
@@ -78,6 +158,13 @@ CSS = """
 .cite { font-weight: 600; text-decoration: none; color: var(--color-accent); padding: 0 1px; cursor: pointer; }
 .answer-meta { font-size: 0.85em; opacity: 0.75; margin-top: 0.6em; }
 .answer-note { font-size: 0.9em; border-left: 3px solid #d97706; padding-left: 0.5em; }
+.answer-actions, .source-actions { font-size: 0.85em; margin-top: 0.4em; }
+.answer-actions a, .source-actions a, .notes a, .conversations a { color: var(--color-accent); text-decoration: none; }
+.filters-used { font-size: 0.85em; background: #eef2ff; border-radius: 4px; padding: 0.15em 0.4em;
+  display: inline-block; }
+.pin-point { text-decoration: none; font-size: 0.75em; margin-left: 0.4em; color: var(--color-accent);
+  border: 1px solid currentColor; border-radius: 3px; padding: 0 3px; }
+.plain-copy { display: none !important; }
 .refusal { border-left: 4px solid #9ca3af; padding-left: 0.6em; }
 .partial { border-left: 4px solid #d97706; padding-left: 0.6em; margin-bottom: 0.5em; }
 .label { font-weight: 600; }
@@ -90,50 +177,45 @@ CSS = """
 .passage mark { background: #fef08a; padding: 0 2px; }
 .source-list { font-size: 0.9em; padding-left: 1.2em; }
 .sources-empty { opacity: 0.7; }
+.notes ol, .conversations ul { padding-left: 1.2em; } .notes li { margin-bottom: 0.6em; }
+.notes .note-question, .conversations .current { font-weight: 600; }
+.examples a { display: block; margin: 0.25em 0; color: var(--color-accent); text-decoration: none;
+  white-space: normal; text-align: left; }
 .outline details { margin: 0.2em 0 0.2em 0.8em; } .outline summary { cursor: pointer; }
 .outline .part { font-size: 0.8em; text-transform: uppercase; opacity: 0.7; margin: 0.6em 0 0 0.8em; }
+.outline .ask-about { font-size: 0.85em; color: var(--color-accent); text-decoration: none; }
+.outline .qualifier { font-size: 0.85em; opacity: 0.7; }
+.drawer-close, .drawer-open { display: none; }
+@media (max-width: 760px) {
+  #source-col { position: fixed; left: 0; right: 0; bottom: 0; max-height: 72vh; overflow-y: auto; z-index: 1000;
+    background: var(--background-fill-primary); box-shadow: 0 -6px 24px rgba(0, 0, 0, 0.25); padding: 0.8em;
+    border-radius: 12px 12px 0 0; transform: translateY(110%); transition: transform 0.2s;
+    flex-wrap: nowrap !important; }
+  #source-col > * { flex-shrink: 0; }
+  .drawer-close { display: block; margin-left: auto; padding: 0.2em 0.6em; }
+  .drawer-open { display: block; width: 100%; padding: 0.4em; }
+  #ask-col { min-width: 100% !important; }
+  #chat .message-row.bot-row, #chat .message-row.user-row { max-width: 100% !important; margin-left: 0 !important;
+    margin-right: 0 !important; }
+}
 """
-
-
-@dataclass
-class Chat:
-    """One browser tab's conversation: its memory (follow-ups, commands) and every answer so far,
-    numbered by turn for citation links."""
-
-    answers: list[Answer | None] = field(default_factory=list)
-    memory: Conversation | None = None
-    owner: str | None = None  # the server's session (ui/guard.py) that asked first; no one else may read it
-    download: str | None = None  # the latest answer's Markdown file, the only one its page can still offer
-    # What the page shows beside the chat, sent again unchanged while a new answer is on its way: a
-    # gr.skip() instead would cost memory per question (Gradio 6.31 keeps every update's component).
-    panel: str = PANEL_HINT
-    markdown: str = ""
-
-    def shown(self) -> tuple[str, str, str | None]:
-        return self.panel, self.markdown, self.download
-
-    def belongs_to(self, session: str) -> bool:
-        """True for the session that owns this conversation (binding it on first use)."""
-        if self.owner is None:
-            self.owner = session
-        return self.owner == session
-
-    def conversation(self, model: Any) -> Conversation:
-        if self.memory is None:
-            self.memory = Conversation(model)
-        return self.memory
-
-    def add(self, answer: Answer, standalone: str) -> int:
-        self.answers.append(answer)
-        if len(self.answers) > MAX_TURNS_KEPT:  # keep turn numbers stable: forget old answers, not slots
-            self.answers[-MAX_TURNS_KEPT - 1] = None
-        return len(self.answers) - 1
 
 
 def esc(text: str) -> str:
     """Document and user text as literal HTML text. Runs of whitespace collapse, so a message stays one
     HTML block, which Markdown passes through untouched: markup and Markdown syntax in documents stay text."""
     return html.escape(" ".join(text.split()), quote=True)
+
+
+def esc_lines(text: str) -> str:
+    """Text as literal HTML text with its line breaks kept as character references (no blank line ends
+    the message's HTML block), for the plain text a copy link puts on the clipboard."""
+    return html.escape(text, quote=True).replace("\n", "&#10;")
+
+
+def copy_link(label: str, text: str) -> str:
+    """A link that copies ``text`` (held hidden beside it) to the clipboard."""
+    return f'<a href="#copy" class="copy">{label}</a><span class="plain-copy" hidden>{esc_lines(text)}</span>'
 
 
 def cite_link(turn: int, n: int, passage: Passage) -> str:
@@ -197,27 +279,34 @@ def backend_label(answer: Answer) -> str:
     return byline(answer) or f"Answered by {answer.model}."
 
 
-def render_answer(answer: Answer, turn: int, searched_for: str | None = None) -> str:
+def render_answer(answer: Answer, turn: int, searched_for: str | None = None, filters: list[str] = ()) -> str:
     """The chat message: one HTML block (no blank lines, so Markdown leaves it alone)."""
     parts: list[str] = []
     if searched_for:
         parts.append(f'<p class="answer-meta">{esc(searched_for)}</p>')
+    if filters:
+        parts.append(f'<p><span class="filters-used">Searched only in: {esc(", ".join(filters))}</span></p>')
     if answer.refused:
         parts.append(f'<div class="refusal"><strong>Not covered by the sources.</strong> {esc(answer.text)}</div>')
     else:
-        paragraphs = answer.paragraphs
-        if answer.outcome == "partial" and paragraphs and paragraphs[0][0].kind == "gap":
-            gap = esc(paragraphs[0][0].text)
+        numbered = list(enumerate(answer.paragraphs))
+        if answer.outcome == "partial" and numbered and numbered[0][1][0].kind == "gap":
+            gap = esc(numbered[0][1][0].text)
             parts.append(f'<div class="partial"><strong>Partly covered by the sources.</strong> {gap}</div>')
-            paragraphs = paragraphs[1:]
-        points = [p for p in paragraphs if p[0].kind != "label"] if answer.mode == "talking-points" else []
+            numbered = numbered[1:]
+        points = [(i, p) for i, p in numbered if p[0].kind != "label"] if answer.mode == "talking-points" else []
         if points:
-            items = "".join(f"<li>{render_paragraph(p, turn, answer)}</li>" for p in points)
+            pin = '<a class="pin-point" href="#pin-{}-{}" title="Pin this point to your notes">pin</a>'
+            items = "".join(f"<li>{render_paragraph(p, turn, answer)}{pin.format(turn, i)}</li>" for i, p in points)
             parts.append(f'<ul class="talking-points">{items}</ul>')
         else:
-            parts += [render_block(p, turn, answer) for p in paragraphs]
+            parts += [render_block(p, turn, answer) for _, p in numbered]
     if answer.note:
         parts.append(f'<p class="answer-note">Note: {esc(answer.note)}</p>')
+    actions = copy_link("Copy text", answer_plaintext(answer))
+    if not answer.refused:
+        actions += f' · <a href="#pin-{turn}" class="pin">Pin to notes</a>'
+    parts.append(f'<p class="answer-actions">{actions}</p>')
     parts.append(f'<p class="answer-meta">{esc(backend_label(answer))}</p>')
     return "".join(parts)
 
@@ -246,35 +335,94 @@ def render_passage(passage: Passage, quotes: list[str]) -> str:
     return " ".join(out)
 
 
+def source_card(citation: Citation, quotes: list[str], ref: str, copied: str) -> str:
+    """What a memo needs of one source: document, publisher, date and edition, where in the document,
+    the passage (the quoted sentences marked), a citation to copy and a link that reopens it."""
+    p = citation.passage
+    document = document_of(citation)
+    rows = "".join(
+        f"<dt>{label}</dt><dd>{esc(value)}</dd>"
+        for label, value in (
+            ("Published", publication(document)),
+            ("Condition", p.condition),
+            ("Part", p.part),
+            ("Heading", p.heading),
+        )
+        if value
+    )
+    number = f'<span class="cite">[{citation.id}]</span> ' if ref else ""
+    actions = (
+        copy_link("Copy citation", copied)
+        + f' · <a href="?passage={html.escape(p.id)}" class="passage-link">Link to this passage</a>'
+    )
+    return (
+        f'<div class="source-card" data-ref="{ref}" data-passage="{html.escape(p.id)}">'
+        f'<div>{number}<span class="source-title">{esc(document.title)}</span></div>'
+        f"<dl>{rows}</dl>"
+        f'<p class="passage">{render_passage(p, quotes)}</p>'
+        f'<p class="source-actions">{actions}</p></div>'
+    )
+
+
 def render_source(answer: Answer, turn: int, n: int) -> str:
     citation = next((c for c in answer.citations if c.id == n), None)
     if citation is None:
         return f'<div class="sources-empty">Answer {turn + 1} has no source [{n}].</div>'
-    p = citation.passage
-    rows = "".join(
-        f"<dt>{label}</dt><dd>{esc(value)}</dd>"
-        for label, value in (("Condition", p.condition), ("Part", p.part), ("Heading", p.heading))
-        if value
-    )
     listing = "".join(
         f'<li><a class="cite" href="#src-{turn}-{c.id}">[{c.id}]</a> {esc(c.passage.source)}'
         + (f" — {esc(where(c.passage))}" if where(c.passage) else "")
         + "</li>"
         for c in answer.citations
     )
+    quoted = citation_quote(citation, quoted_sentences(answer, n))
     return (
-        f'<div class="source-card" data-ref="{turn}-{n}">'
-        f'<div><span class="cite">[{n}]</span> <span class="source-title">{esc(p.source)}</span></div>'
-        f"<dl>{rows}</dl>"
-        f'<p class="passage">{render_passage(p, supporting(answer, n))}</p></div>'
-        f'<p class="answer-meta">All sources of answer {turn + 1}:</p><ol class="source-list">{listing}</ol>'
+        source_card(citation, supporting(answer, n), f"{turn}-{n}", quoted)
+        + f'<p class="answer-meta">All sources of answer {turn + 1}:</p><ol class="source-list">{listing}</ol>'
     )
 
 
-def outline_html(passages: list[Passage]) -> str:
-    """A document as a navigable outline: conditions, then parts, then each heading's passage."""
+def render_linked_passage(passage: Passage, citation: Citation) -> str:
+    """A passage opened by its link (``/?passage=ID``), outside any answer."""
+    return '<p class="answer-meta">The linked passage:</p>' + source_card(citation, [], "", citation_quote(citation))
+
+
+def _entries(passages: list[Passage]) -> list[tuple[str, str, list[Passage]]]:
+    """(heading, qualifier, passages) per outline entry: the pieces of one long section (same condition,
+    part and heading) merged into one entry, and a heading that still repeats qualified by its part."""
+    merged: dict[tuple[str | None, str | None, str | None], list[Passage]] = {}
+    for p in passages:
+        merged.setdefault((p.condition, p.part, p.heading), []).append(p)
+    names: dict[str, int] = {}
+    for _, _, heading in merged:
+        names[heading or ""] = names.get(heading or "", 0) + 1
+    out = []
+    for (condition, part, heading), items in merged.items():
+        qualifier = " — ".join(x for x in (condition, part) if x) if names[heading or ""] > 1 else ""
+        out.append((heading or part or "Passage", qualifier, items))
+    return out
+
+
+def ask_about(passage: Passage) -> str:
+    """The question "Ask about this" asks of an outline entry."""
+    topic = f"“{passage.heading}”" if passage.heading else f"“{passage.part or passage.source}”"
+    within = f" in {passage.condition}" if passage.condition else f" in {passage.source}"
+    return f"What does the source say about {topic}{within}?"
+
+
+def _searchable(passage: Passage) -> str:
+    return f"{passage.heading or ''} {passage.part or ''} {passage.text}".lower()
+
+
+def outline_html(passages: list[Passage], query: str = "") -> str:
+    """A document as a navigable outline: conditions, then parts, then each heading's passages; with a
+    query, only the entries whose heading or text contain it, opened."""
+    words = query.lower().split()
+    if words:
+        passages = [p for p in passages if all(w in _searchable(p) for w in words)]
     if not passages:
-        return '<div class="sources-empty">This document has no passages.</div>'
+        found = f" matches “{esc(query)}”" if words else " has no passages"
+        return f'<div class="sources-empty">Nothing in this document{found}.</div>'
+    opened = " open" if words else ""
     groups: dict[str, dict[str, list[Passage]]] = {}
     for p in sorted(passages, key=lambda p: p.order):
         groups.setdefault(p.condition or "", {}).setdefault(p.part or "", []).append(p)
@@ -284,16 +432,22 @@ def outline_html(passages: list[Passage]) -> str:
         for part, items in parts.items():
             if part:
                 inner.append(f'<div class="part">{esc(part)}</div>')
-            inner += [
-                f'<details class="entry"><summary>{esc(p.heading or part or "Passage")}</summary>'
-                f"<p>{esc(p.text)}</p></details>"
-                for p in items
-            ]
+            for heading, qualifier, pieces in _entries(items):
+                extra = f' <span class="qualifier">({esc(qualifier)})</span>' if qualifier else ""
+                question = esc(ask_about(pieces[0]))
+                inner.append(
+                    f'<details class="entry"{opened}><summary>{esc(heading)}{extra}</summary>'
+                    + "".join(f"<p>{esc(p.text)}</p>" for p in pieces)
+                    + f'<div class="entry-actions"><a class="ask-about" href="#ask" title="Ask: {question}">'
+                    + "Ask about this</a></div></details>"
+                )
         if condition:
             policies = sum(len(items) for part, items in parts.items() if "policy" in part or "action" in part)
-            count = f" ({policies} policies and actions)" if policies else ""
+            count = (
+                f" ({policies} {'policy or action' if policies == 1 else 'policies and actions'})" if policies else ""
+            )
             blocks.append(
-                f'<details class="condition"><summary><strong>{esc(condition)}</strong>{count}</summary>'
+                f'<details class="condition"{opened}><summary><strong>{esc(condition)}</strong>{count}</summary>'
                 + "".join(inner)
                 + "</details>"
             )
@@ -302,12 +456,65 @@ def outline_html(passages: list[Passage]) -> str:
     return f'<div class="outline">{"".join(blocks)}</div>'
 
 
+def examples_html() -> str:
+    links = "".join(f'<a href="#ask" title="Ask: {esc(q)}">{esc(q)}</a>' for q in EXAMPLES)
+    return f'<div class="examples">{links}</div>'
+
+
+def render_notes(notes: list[Note]) -> str:
+    if not notes:
+        return NOTES_HINT
+    items = "".join(
+        f'<li><div class="note-question">{esc(note.question)}</div><div>{esc(note.text)}</div>'
+        f'<div class="answer-meta">{len(note.citations)} source{"" if len(note.citations) == 1 else "s"} · '
+        f'<a href="#unpin-{i}" class="unpin">Remove</a></div></li>'
+        for i, note in enumerate(notes)
+    )
+    return f'<div class="notes"><ol>{items}</ol></div>'
+
+
+NOTHING_EXPORTED = '<p class="answer-meta">Nothing to export yet.</p>'
+
+
+def export_note(thread: Thread) -> str:
+    """What the export holds, said beside its button: a refusal or an older answer on screen is no surprise."""
+    if thread.scope == "conversation":
+        count = len(thread.answered())
+        held = f"the whole conversation ({count} answer{'' if count == 1 else 's'})" if count else ""
+    else:
+        kept = thread.turn(thread.exported) if thread.exported is not None else None
+        held = f"answer {thread.exported + 1}: “{kept.question}”" if kept and thread.exported is not None else ""
+    return f'<p class="answer-meta">Holds {esc(held)}</p>' if held else NOTHING_EXPORTED
+
+
+def render_conversations(space: Workspace, current: str | None) -> str:
+    items = "".join(
+        f'<li><span class="current">{esc(label)} (open)</span></li>'
+        if thread_id == current
+        else f'<li><a href="#open-{thread_id}">{esc(label)}</a></li>'
+        for label, thread_id in space.choices()
+    )
+    return f'<div class="conversations"><ul>{items}</ul><p class="answer-meta">{esc(KEPT)}</p></div>'
+
+
+@dataclass
+class Tab:
+    """One browser tab's state: the conversation it shows, and, for a client that keeps no cookies and
+    has no login, the workspace of this tab alone."""
+
+    thread_id: str | None = None
+    private: Workspace | None = None
+    panel: str = PANEL_HINT  # what the source panel shows, sent again unchanged while an answer streams
+
+
 class App:
     """The page's event handlers, bound to one open ``Session`` shared by every browser tab."""
 
-    def __init__(self, session: Session, downloads: Path | None = None) -> None:
+    def __init__(self, session: Session, downloads: Path | None = None, can_edit: bool = False) -> None:
         self.session = session
         self.downloads = downloads or Path(tempfile.mkdtemp(prefix="advisor-ui-"))
+        self.workspaces = Workspaces()
+        self.can_edit = can_edit  # may users change the corpus from the page (Documents tab)?
         self._swept = 0.0
         self._sweeping = threading.Lock()
 
@@ -320,26 +527,43 @@ class App:
             return "Answers: offline (quotes from the sources, no model, no network)"
         return f"Answers: model {self.model.name}, every sentence checked against its citation"
 
+    # -- whose conversation ---------------------------------------------------------------
+
+    def space(self, tab: Tab, request: gr.Request) -> Workspace:
+        """The requester's workspace: by login or browser cookie, never by the client-chosen session id."""
+        owner = owner_key(*identity(request))
+        if owner is not None:
+            return self.workspaces.get(owner)
+        if tab.private is None:
+            tab.private = Workspace()
+        return tab.private
+
+    def thread(self, tab: Tab, request: gr.Request) -> tuple[Workspace, Thread]:
+        space = self.space(tab, request)
+        with space.lock:
+            thread = space.open(tab.thread_id)
+        tab.thread_id = thread.id
+        return space, thread
+
+    # -- asking ---------------------------------------------------------------------------
+
     def ask(
         self,
         message: str,
         history: list[dict],
-        chat: Chat,
+        tab: Tab,
         mode_label: str,
         conditions: list[str],
         documents: list[str],
         request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
-        """Yields (textbox, history, chat, sources panel, markdown, download) as the answer arrives."""
+        """Yields (textbox, history, tab, sources panel, markdown, download) as the answer arrives."""
         history = list(history or [])
-        if not chat.belongs_to(session_of(request)):
-            history.append({"role": "assistant", "content": f'<p class="answer-note">{NOT_YOURS}</p>'})
-            yield ("", history, chat, PANEL_HINT, "", None)  # the same chat object: its owner's state is unchanged
-            return
-        keep = chat.shown()
+        space, thread = self.thread(tab, request)
+        keep = (tab.panel, self._markdown(thread), thread.download)
         if not (message or "").strip():
             history.append({"role": "assistant", "content": "Type a question first, or pick one of the examples."})
-            yield ("", history, chat, *keep)
+            yield ("", history, tab, *keep)
             return
         shown = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "\ufffd", message[:500])
         shown += f"… ({len(message):,} characters)" if len(message) > 500 else ""
@@ -349,28 +573,28 @@ class App:
             self.session.refresh()  # another process may have rebuilt the index (advisor index / add)
             question = check_question(message, self.session.settings.max_question_chars)
             filters = self.session.filters(conditions or [], documents or [], [])
-            memory = chat.conversation(self.model)
+            memory = thread.conversation(self.model)
             stream, plan = memory.stream(
                 self.session.answerer, question, MODES.get(mode_label, "answer"), filters, unsupported="flag"
             )
             history.append({"role": "assistant", "content": "<p><em>Searching the sources…</em></p>"})
-            yield ("", history, chat, *keep)
+            yield ("", history, tab, *keep)
             if self.session.answerer.name != "extractive":
                 written = ""
                 for delta in stream:
                     written += delta
                     history[-1] = {"role": "assistant", "content": f"<p>{esc(written)} ▍</p>"}
-                    yield ("", history, chat, *keep)
+                    yield ("", history, tab, *keep)
             answer = stream.finish()
         except UserError as exc:
             history.append({"role": "assistant", "content": f'<p class="answer-note">{esc(str(exc))}</p>'})
-            yield ("", history, chat, *keep)
+            yield ("", history, tab, *keep)
             return
         except Exception:  # a bug or an unexpected library error: log it, keep the page serving
             log.exception("answering %r failed", message[:200])
             note = "Something went wrong while answering; the error was logged. Please try again."
             history.append({"role": "assistant", "content": f'<p class="answer-note">{note}</p>'})
-            yield ("", history, chat, *keep)
+            yield ("", history, tab, *keep)
             return
         finally:
             # A client that went away stops this generator mid-stream: stop the model's reply with it,
@@ -378,35 +602,62 @@ class App:
             deltas = getattr(stream, "deltas", None)
             if hasattr(deltas, "close"):
                 deltas.close()
-        memory.add(question, plan, answer)
-        turn = chat.add(answer, plan.standalone)
         searched = {FOLLOW_UP: f"Searched for: {plan.standalone}", COMMAND: "Reworked the previous answer's sources"}
-        history[-1] = {"role": "assistant", "content": render_answer(answer, turn, searched.get(plan.kind))}
-        panel = render_source(answer, turn, 1) if answer.citations else PANEL_HINT
-        markdown = answer_markdown(answer)
-        previous, chat.download = chat.download, self._download(markdown, answer)
+        names = self._filter_names(conditions or [], documents or [])
+        with space.lock:
+            memory.add(question, plan, answer)
+            turn = thread.add(Turn(message, answer, searched.get(plan.kind), names))
+            if not answer.refused or thread.scope == "conversation":  # a refusal never replaces an answer's export
+                thread.exported = turn if not answer.refused else thread.exported
+                self._export(thread)
+        history[-1] = {"role": "assistant", "content": render_answer(answer, turn, searched.get(plan.kind), names)}
+        tab.panel = render_source(answer, turn, 1) if answer.citations else PANEL_HINT
+        yield ("", history, tab, tab.panel, self._markdown(thread), thread.download)
+
+    def _filter_names(self, conditions: list[str], documents: list[str]) -> list[str]:
+        """What an answer's search was limited to, as the user reads it (document titles, not ids)."""
+        titles = self.session.index.sources
+        return [*conditions, *(titles.get(doc_id, doc_id) for doc_id in documents)]
+
+    # -- exports --------------------------------------------------------------------------
+
+    def _markdown(self, thread: Thread) -> str:
+        """The Markdown the export holds: the latest cited answer, or the whole conversation."""
+        if thread.scope == "conversation":
+            turns = [(t.question, t.answer) for _, t in thread.answered()]
+            return conversation_markdown(turns, title=thread.name) if turns else ""
+        kept = thread.turn(thread.exported) if thread.exported is not None else None
+        return answer_markdown(kept.answer) if kept else ""
+
+    def _export(self, thread: Thread) -> None:
+        """Write the conversation's export file (replacing its previous one)."""
+        markdown = self._markdown(thread)
+        previous = thread.download
+        if not markdown:
+            thread.download = None
+        elif thread.scope == "conversation":
+            thread.download = self._save(markdown, f"conversation-{_slug(thread.name, 'conversation')}")
+        else:
+            answer = thread.turns[thread.exported].answer  # type: ignore[index, union-attr]
+            thread.download = self._save(markdown, f"policy-advisor-{_slug(answer.question, 'answer')}")
         self._discard(previous)  # the page's download button now offers the new file only
-        chat.panel, chat.markdown = panel, markdown
-        yield ("", history, chat, *chat.shown())
 
     def _discard(self, download: str | None) -> None:
         if download and Path(download).parent.parent == self.downloads:
             shutil.rmtree(Path(download).parent, ignore_errors=True)
 
-    def _download(self, markdown: str, answer: Answer) -> str:
-        """The answer as a file Gradio serves from where it is written (the folder is inside Gradio's
-        own, so nothing is copied). A conversation's previous file goes when its next answer comes;
-        files of conversations that ended go after DOWNLOAD_HOURS."""
+    def _save(self, markdown: str, stem: str) -> str:
+        """Markdown as a file Gradio serves from where it is written (the folder is inside Gradio's
+        own, so nothing is copied). Files of conversations that ended go after DOWNLOAD_HOURS."""
         self._sweep()
-        slug = re.sub(r"[^a-z0-9]+", "-", answer.question.lower())[:50].strip("-") or "answer"
-        folder = self.downloads / uuid.uuid4().hex  # one folder per answer: the file keeps its readable name
+        folder = self.downloads / uuid.uuid4().hex  # one folder per file: the file keeps its readable name
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"policy-advisor-{slug}.md"
+        path = folder / f"{stem}.md"
         path.write_text(markdown, encoding="utf-8")
         return str(path)
 
     def _sweep(self) -> None:
-        """Delete answer files past their time (at most once a minute, by one thread at a time)."""
+        """Delete export files past their time (at most once a minute, by one thread at a time)."""
         now = time.time()
         if now - self._swept < 60 or not self._sweeping.acquire(blocking=False):
             return
@@ -420,56 +671,198 @@ class App:
         finally:
             self._sweeping.release()
 
-    def show_source(self, ref: str, chat: Chat, request: gr.Request) -> str:
+    def set_scope(self, label: str, tab: Tab, request: gr.Request) -> tuple[str, str | None, str]:
+        """The export now holds the latest cited answer or the whole conversation."""
+        space, thread = self.thread(tab, request)
+        with space.lock:
+            thread.scope = EXPORT_SCOPES.get(label, "answer")
+            self._export(thread)
+            return self._markdown(thread), thread.download, export_note(thread)
+
+    @staticmethod
+    def nothing_to_download(value: Any) -> None:
+        """A download button pressed before it holds a file says why instead of doing nothing."""
+        if not value:
+            gr.Warning(NO_ANSWER_YET)
+
+    @staticmethod
+    def no_notes_yet(value: Any) -> None:
+        if not value:
+            gr.Warning("There are no notes to download yet: pin an answer or a talking point first.")
+
+    # -- the source panel ---------------------------------------------------------------------
+
+    def show_source(self, ref: str, tab: Tab, request: gr.Request) -> str:
         """``ref`` is 'TURN-N' from a citation link (anything after '#' is the click's nonce)."""
         match = re.fullmatch(r"(\d+)-(\d+)(#.*)?", (ref or "").strip())
-        if not match or not chat.belongs_to(session_of(request)):
+        if not match:
+            return PANEL_HINT
+        thread = self.space(tab, request).find(tab.thread_id)
+        if thread is None:
             return PANEL_HINT
         turn, n = int(match[1]), int(match[2])
-        answer = chat.answers[turn] if turn < len(chat.answers) else None
-        if answer is None:
+        kept = thread.turn(turn)
+        if kept is None:
             return '<div class="sources-empty">That answer is no longer in this conversation.</div>'
-        return render_source(answer, turn, n)
+        tab.panel = render_source(kept.answer, turn, n)
+        return tab.panel
 
-    def outline(self, doc_id: str) -> str:
-        return outline_html([p for p in self.session.index.passages.values() if p.doc_id == doc_id])
+    def linked_passage(self, passage_id: str) -> str:
+        passage = self.session.index.passages.get((passage_id or "").strip())
+        if passage is None:
+            return '<div class="sources-empty">The linked passage is not in the index (any more).</div>'
+        return render_linked_passage(passage, Citation(1, passage, self.session.index.documents.get(passage.doc_id)))
+
+    # -- notes ------------------------------------------------------------------------------
+
+    def pin(self, ref: str, tab: Tab, request: gr.Request) -> tuple[str, str, str | None]:
+        """``ref`` is 'TURN' (the whole answer) or 'TURN-PARAGRAPH' (one talking point)."""
+        match = re.fullmatch(r"(\d+)(?:-(\d+))?(#.*)?", (ref or "").strip())
+        space = self.space(tab, request)
+        with space.lock:
+            thread = space.find(tab.thread_id)
+            kept = thread.turn(int(match[1])) if thread and match else None
+            if kept is None or kept.answer.refused:
+                gr.Warning("That answer is no longer in this conversation.")
+            else:
+                try:
+                    space.pin(note_from_answer(kept.answer, int(match[2]) if match[2] else None))  # type: ignore[index]
+                    gr.Info("Pinned to your notes.")
+                except IndexError:
+                    gr.Warning("That point is no longer in the answer.")
+            return self._notes(space)
+
+    def unpin(self, ref: str, tab: Tab, request: gr.Request) -> tuple[str, str, str | None]:
+        match = re.fullmatch(r"(\d+)(#.*)?", (ref or "").strip())
+        space = self.space(tab, request)
+        with space.lock:
+            if match and int(match[1]) < len(space.notes):
+                del space.notes[int(match[1])]
+            return self._notes(space)
+
+    def _notes(self, space: Workspace) -> tuple[str, str, str | None]:
+        """(the notes pane, the notes as plain text, the memo file)."""
+        previous = space.notes_download
+        space.notes_download = self._save(notes_markdown(space.notes), "notes") if space.notes else None
+        self._discard(previous)
+        return render_notes(space.notes), notes_plaintext(space.notes) if space.notes else "", space.notes_download
+
+    # -- conversations ------------------------------------------------------------------------
+
+    def _show(self, space: Workspace, thread: Thread, tab: Tab) -> tuple[Any, ...]:
+        """(chat history, tab, panel, markdown, download, conversations list, conversation as text, name)."""
+        history: list[dict] = []
+        for number, turn in thread.answered():
+            history.append({"role": "user", "content": f"<p>{esc(turn.question[:500])}</p>"})
+            history.append(
+                {"role": "assistant", "content": render_answer(turn.answer, number, turn.searched, turn.filters)}
+            )
+        tab.thread_id, tab.panel = thread.id, PANEL_HINT
+        scope = next(label for label, value in EXPORT_SCOPES.items() if value == thread.scope)
+        return (history, tab, PANEL_HINT, self._markdown(thread), thread.download, *self._side(space, thread), scope)
+
+    @staticmethod
+    def _side(space: Workspace, thread: Thread) -> tuple[str, str, str, str]:
+        """(the conversations list, the open conversation as plain text, its name, what the export holds)."""
+        turns = [(t.question, t.answer) for _, t in thread.answered()]
+        text = conversation_plaintext(turns, title=thread.name) if turns else ""
+        return render_conversations(space, thread.id), text, thread.name, export_note(thread)
+
+    def sidebar(self, tab: Tab, request: gr.Request) -> tuple[str, str, str, str]:
+        """The conversations list, the open conversation as plain text, its name and what the export holds,
+        after an answer."""
+        space, thread = self.thread(tab, request)
+        with space.lock:
+            return self._side(space, thread)
+
+    def open_conversation(self, ref: str, tab: Tab, request: gr.Request) -> tuple[Any, ...]:
+        space = self.space(tab, request)
+        with space.lock:
+            thread = space.open((ref or "").split("#")[0])
+            return self._show(space, thread, tab)
+
+    def new_conversation(self, tab: Tab, request: gr.Request) -> tuple[Any, ...]:
+        space = self.space(tab, request)
+        with space.lock:
+            current = space.find(tab.thread_id)
+            thread = current if current is not None and not current.answered() else space.new()
+            return self._show(space, thread, tab)
+
+    def clear(self, tab: Tab, request: gr.Request) -> tuple[Any, ...]:
+        """The chat's trash icon: this conversation's answers and its follow-up memory are forgotten."""
+        space, thread = self.thread(tab, request)
+        with space.lock:
+            thread.clear()
+            self._export(thread)
+            return self._show(space, thread, tab)
+
+    def delete_conversation(self, tab: Tab, request: gr.Request) -> tuple[Any, ...]:
+        space = self.space(tab, request)
+        with space.lock:
+            gone = space.delete(tab.thread_id or "")
+            if gone is not None:
+                self._discard(gone.download)
+            return self._show(space, space.open(None), tab)
+
+    def rename(self, name: str, tab: Tab, request: gr.Request) -> tuple[Any, ...]:
+        """(conversations list, conversation as text, name, markdown, download): the name titles the exports."""
+        space, thread = self.thread(tab, request)
+        with space.lock:
+            if name.strip():
+                space.rename(thread.id, name)
+                if thread.scope == "conversation":
+                    self._export(thread)
+            return (*self._side(space, thread), self._markdown(thread), thread.download)
+
+    # -- the page ----------------------------------------------------------------------------
+
+    def outline(self, doc_id: str, query: str = "") -> str:
+        return outline_html([p for p in self.session.index.passages.values() if p.doc_id == doc_id], query or "")
 
     def choices(self) -> tuple[list[str], list[tuple[str, str]]]:
         """The conditions and (title, id) documents the filters offer, from the index as it is now."""
         index = self.session.index
         return index.conditions, [(title, doc_id) for doc_id, title in index.sources.items()]
 
-    def on_page_load(self) -> tuple[Any, ...]:
-        """A page (re)load offers documents added since the app started (``advisor add``)."""
+    def on_page_load(self, passage_id: str, tab: Tab, request: gr.Request) -> tuple[Any, ...]:
+        """A page (re)load: documents added since the app started (``advisor add``) are offered, the
+        user's last conversation and notes come back, and a passage link opens its passage."""
         self.session.refresh()
         conditions, documents = self.choices()
-        return gr.update(choices=conditions), gr.update(choices=documents), gr.update(choices=documents)
-
-    def clear(self, chat: Chat, request: gr.Request) -> tuple[Any, ...]:
-        if not chat.belongs_to(session_of(request)):
-            return [], chat, PANEL_HINT, "", None
-        self._discard(chat.download)
-        return [], Chat(owner=chat.owner), PANEL_HINT, "", None
+        space, thread = self.thread(tab, request)
+        with space.lock:
+            shown = list(self._show(space, thread, tab))
+            notes = self._notes(space)
+        if passage_id:
+            tab.panel = shown[2] = self.linked_passage(passage_id)
+        return (
+            gr.update(choices=conditions),
+            gr.update(choices=documents),
+            gr.update(choices=documents),
+            *shown,
+            *notes,
+        )
 
     def build(self) -> gr.Blocks:
         conditions, documents = self.choices()
         ids = [doc_id for _, doc_id in documents]
         framework = "framework" if "framework" in ids else next(iter(ids), None)
-        # Gradio forgets its own references to answer files past their time, as _sweep deletes them.
+        # Gradio forgets its own references to export files past their time, as _sweep deletes them.
         expiry = (3600, DOWNLOAD_HOURS * 3600)
         with gr.Blocks(title="Policy Advisor", fill_width=True, delete_cache=expiry) as demo:
             gr.Markdown(
                 "## Policy Advisor\nCited answers about state policy for personalized, competency-based "
                 f"learning. <span id='backend-badge'>{esc(self.backend_badge())}</span>"
             )
-            chat = gr.State(Chat())
+            tab = gr.State(Tab())
             with gr.Tab("Ask"), gr.Row(equal_height=False):
-                with gr.Column(scale=3):
+                with gr.Column(scale=3, elem_id="ask-col"):
                     chatbot = gr.Chatbot(
                         label="Conversation",
                         elem_id="chat",
                         height=520,
-                        buttons=["copy"],
+                        buttons=[],
+                        autoscroll=False,  # the page's script brings each new answer's start into view
                         sanitize_html=True,
                         placeholder="Ask about policy conditions, credit, funding, licensure, assessment…",
                     )
@@ -483,54 +876,137 @@ class App:
                             max_lines=6,
                         )
                         send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1)
+                    gr.HTML('<button class="drawer-open" type="button">Sources and notes</button>')
                     mode = gr.Radio(list(MODES), value=MODE_LABELS["answer"], label="Write", elem_id="mode")
                     with gr.Accordion("Search only in…", open=False, elem_id="filters"):
                         pick_conditions = gr.CheckboxGroup(
                             conditions, label="Policy conditions", elem_id="filter-conditions"
                         )
                         pick_documents = gr.CheckboxGroup(documents, label="Documents", elem_id="filter-documents")
-                    gr.Examples(EXAMPLES, inputs=[box], label="Examples")
+                    with gr.Accordion("Examples (click to ask)", open=True, elem_id="examples"):
+                        gr.HTML(examples_html())
                     with gr.Row():
-                        download = gr.DownloadButton(
-                            "Download answer (Markdown)", value=None, elem_id="download", size="sm"
+                        scope = gr.Radio(
+                            list(EXPORT_SCOPES), value=next(iter(EXPORT_SCOPES)), label="Export", elem_id="scope"
                         )
-                        clear = gr.Button("New conversation", size="sm", elem_id="clear")
-                    with gr.Accordion("Copy the answer as Markdown", open=False):
+                        with gr.Column():
+                            download = gr.DownloadButton(
+                                "Download (Markdown)", value=None, elem_id="download", size="sm"
+                            )
+                            note = gr.HTML(NOTHING_EXPORTED, elem_id="export-note")
+                    with gr.Accordion("Copy the export as Markdown", open=False, elem_id="export-copy"):
                         markdown = gr.Textbox(
                             show_label=False, lines=8, max_lines=30, buttons=["copy"], elem_id="markdown"
                         )
-                with gr.Column(scale=2):
+                    with gr.Accordion("Conversations", open=False, elem_id="conversations-box"):
+                        conversations = gr.HTML("", elem_id="conversations")
+                        with gr.Row():
+                            name = gr.Textbox(label="Name of this conversation", elem_id="conversation-name", scale=3)
+                            rename = gr.Button("Rename", size="sm", elem_id="rename", scale=1)
+                        with gr.Row():
+                            clear = gr.Button("New conversation", size="sm", elem_id="clear")
+                            delete = gr.Button("Delete this conversation", size="sm", elem_id="delete", variant="stop")
+                        conversation_text = gr.Textbox(
+                            label="This conversation as plain text",
+                            lines=4,
+                            max_lines=20,
+                            buttons=["copy"],
+                            elem_id="conversation-text",
+                        )
+                with gr.Column(scale=2, elem_id="source-col"):
+                    gr.HTML('<button class="drawer-close" type="button">Close ✕</button>')
                     gr.Markdown("### Source")
                     panel = gr.HTML(PANEL_HINT, elem_id="source-panel")
-                    ref = gr.Textbox(visible="hidden", elem_id="cite-ref")
+                    with gr.Accordion("Notes", open=True, elem_id="notes-box"):
+                        notes = gr.HTML(NOTES_HINT, elem_id="notes")
+                        notes_download = gr.DownloadButton(
+                            "Download notes (Markdown memo)", value=None, elem_id="notes-download", size="sm"
+                        )
+                        with gr.Accordion("Copy the notes as plain text", open=False):
+                            notes_text = gr.Textbox(
+                                show_label=False, lines=3, max_lines=20, buttons=["copy"], elem_id="notes-text"
+                            )
+                    ref = gr.Textbox(visible="hidden", elem_id="action-ref")
                     go = gr.Button("show source", visible="hidden", elem_id="cite-go")
+                    pin = gr.Button("pin", visible="hidden", elem_id="pin-go")
+                    unpin = gr.Button("unpin", visible="hidden", elem_id="unpin-go")
+                    reopen = gr.Button("open", visible="hidden", elem_id="open-go")
+                    linked = gr.Textbox(visible="hidden", elem_id="linked-passage")
             with gr.Tab("Browse the framework"):
-                doc = gr.Dropdown(documents, value=framework, label="Document", elem_id="browse-doc")
+                with gr.Row():
+                    doc = gr.Dropdown(documents, value=framework, label="Document", elem_id="browse-doc", scale=2)
+                    search = gr.Textbox(
+                        "",
+                        label="Search headings and text",
+                        elem_id="browse-search",
+                        scale=3,
+                        placeholder="e.g. credit",
+                    )
                 outline = gr.HTML(self.outline(framework) if framework else "", elem_id="outline")
             with gr.Tab("Check a bill", elem_id="check-tab"):
                 CheckTab(self.session, self.downloads).build()
-            inputs = [box, chatbot, chat, mode, pick_conditions, pick_documents]
-            outputs = [box, chatbot, chat, panel, markdown, download]
-            send.click(self.ask, inputs, outputs, api_name="ask")
-            box.submit(self.ask, inputs, outputs, api_visibility="private")
-            go.click(self.show_source, [ref, chat], panel, api_name="show_source")
-            doc.change(self.outline, doc, outline, api_name="outline")
-            demo.load(self.on_page_load, None, [pick_conditions, pick_documents, doc], api_visibility="private")
-            clear.click(self.clear, chat, [chatbot, chat, panel, markdown, download], api_visibility="private")
+            with gr.Tab("Documents", elem_id="documents-tab"):
+                documents_tab = DocumentsTab(self.session, self.can_edit)
+                documents_tab.build(changed=[pick_documents, doc], choices=lambda: self.choices()[1])
+            inputs = [box, chatbot, tab, mode, pick_conditions, pick_documents]
+            outputs = [box, chatbot, tab, panel, markdown, download]
+            side = [conversations, conversation_text, name, note]
+            shown = [chatbot, tab, panel, markdown, download, *side, scope]
+            notes_out = [notes, notes_text, notes_download]
+            send.click(self.ask, inputs, outputs, api_name="ask").then(
+                self.sidebar, tab, side, api_visibility="private"
+            )
+            box.submit(self.ask, inputs, outputs, api_visibility="private").then(
+                self.sidebar, tab, side, api_visibility="private"
+            )
+            go.click(self.show_source, [ref, tab], panel, api_name="show_source")
+            pin.click(self.pin, [ref, tab], notes_out, api_name="pin")
+            unpin.click(self.unpin, [ref, tab], notes_out, api_visibility="private")
+            reopen.click(self.open_conversation, [ref, tab], shown, api_visibility="private")
+            doc.change(self.outline, [doc, search], outline, api_name="outline")
+            search.change(self.outline, [doc, search], outline, api_visibility="private")
+            scope.input(self.set_scope, [scope, tab], [markdown, download, note], api_visibility="private")
+            download.click(self.nothing_to_download, download, None, api_visibility="private")
+            notes_download.click(self.no_notes_yet, notes_download, None, api_visibility="private")
+            demo.load(
+                self.on_page_load,
+                [linked, tab],
+                [pick_conditions, pick_documents, doc, *shown, *notes_out],
+                js="(passage, tab) => [new URLSearchParams(window.location.search).get('passage') || '', tab]",
+                api_visibility="private",
+            )
+            clear.click(self.new_conversation, tab, shown, api_visibility="private")
+            delete.click(self.delete_conversation, tab, shown, api_visibility="private")
+            rename.click(self.rename, [name, tab], [*side, markdown, download], api_visibility="private")
             # The chat's own trash icon clears the conversation's memory too, not only the screen.
-            chatbot.clear(self.clear, chat, [chatbot, chat, panel, markdown, download], api_visibility="private")
+            chatbot.clear(self.clear, tab, shown, api_visibility="private")
         return demo
+
+
+def _slug(text: str, default: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower())[:50].strip("-") or default
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def corpus_editable(host: str, auth: tuple[str, str] | None) -> bool:
+    """May users change the corpus from the page? With a login, every user is signed in; without one,
+    only when the app listens on this machine alone (whoever reaches it can already run `advisor add`)."""
+    return auth is not None or host in LOOPBACK
 
 
 def serve(session: Session, host: str, port: int, auth: tuple[str, str] | None = None, block: bool = True) -> Any:
     """Start the app; with ``block=False`` return at once (tests and benchmarks).
 
-    Gradio's working folder is this process's own (removed at exit): answer files live in it and
-    are served from it, and a second user's app on the same machine never meets this one's files."""
+    Gradio's working folder is this process's own (removed at exit): export files live in it and
+    are served from it, and a second user's app on the same machine never meets this one's files.
+    The corpus can be changed from the page only by signed-in users (``--auth``) or, without a login,
+    when the app listens on this machine alone."""
     private = Path(tempfile.mkdtemp(prefix="advisor-web-"))
     atexit.register(shutil.rmtree, private, True)
     os.environ["GRADIO_TEMP_DIR"] = str(private)  # read by gradio when the page is built (Blocks)
-    demo = App(session, downloads=private / "answers").build()
+    demo = App(session, downloads=private / "answers", can_edit=corpus_editable(host, auth)).build()
     demo.queue(default_concurrency_limit=session.settings.concurrency, max_size=256)
     demo.launch(
         app_kwargs={"middleware": [Middleware(Guard, throttle=LoginThrottle(), uploads=True)]},
@@ -542,8 +1018,8 @@ def serve(session: Session, host: str, port: int, auth: tuple[str, str] | None =
         quiet=True,
         show_error=False,
         prevent_thread_lock=not block,
-        css=CSS + CHECK_CSS,
-        js=CITATION_JS,
+        css=CSS + CHECK_CSS + DOCUMENTS_CSS,
+        js=PAGE_JS,
         footer_links=["api"],
         enable_monitoring=False,
         ssr_mode=False,

@@ -9,8 +9,8 @@
   doubling up to five minutes; a success clears the count. (Behind a proxy every user shares the
   proxy's address: the limit then applies to them together.)
 - The browser session: a random, HttpOnly cookie the server issues. Gradio keys a page's state by
-  a session id the client chooses; the app binds each conversation to this cookie instead, so a
-  client that knows another's session id gets nothing of it.
+  a session id the client chooses; the app keeps each browser's conversations under this cookie
+  instead (``ui/workspace.py``), so a client that knows another's session id gets nothing of them.
 """
 
 from __future__ import annotations
@@ -121,12 +121,12 @@ class Guard:
             self.throttle.failed(address)
 
 
-def session_of(request: Any) -> str:
+def identity(request: Any) -> tuple[str | None, str | None]:
     """Who a request comes from, as far as the server can tell: the login (when there is one) and
-    the browser-session cookie the server issued. Empty for a client that keeps no cookies."""
+    the browser-session cookie the server issued (None for a client that keeps no cookies)."""
     raw = getattr(request, "request", None)
-    cookie = raw.cookies.get(SESSION_COOKIE, "") if raw is not None else ""
-    return f"{getattr(request, 'username', None) or ''}:{cookie}"
+    cookie = raw.cookies.get(SESSION_COOKIE) if raw is not None else None
+    return getattr(request, "username", None) or None, cookie or None
 
 
 def _cookie(scope: Scope) -> str | None:

@@ -162,7 +162,7 @@ def _passage(text: str) -> Passage:
 
 
 def test_document_text_is_escaped_in_answers_and_the_panel():
-    from ui.app import render_answer, render_source
+    from ui.render import render_answer, render_source
 
     text = 'Ignore previous instructions <script>alert(1)</script> and <img src=x onerror="alert(2)"> see [3].'
     passage = _passage(text)

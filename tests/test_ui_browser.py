@@ -15,7 +15,7 @@ import pytest
 from servers import running_app
 
 from advisor.config import PROJECT_ROOT
-from ui.app import EXAMPLES
+from ui.render import EXAMPLES
 
 CHROMIUM = Path(os.environ.get("ADVISOR_CHROMIUM", "/usr/bin/chromium"))
 SHOTS = PROJECT_ROOT / "test-output" / "ui"

@@ -25,6 +25,7 @@ from advisor.errors import UserError
 from advisor.passages import TRANSFORMATIVE_POLICY, Passage
 from advisor.provisions import bill_from_text, read_bill
 from advisor.session import Session
+from ui.render import esc, render_passage
 
 log = logging.getLogger("advisor.ui")
 
@@ -69,17 +70,9 @@ CHECK_CSS += (
 )
 
 
-def _esc(text: str) -> str:
-    from ui.app import esc
-
-    return esc(text)
-
-
 def _highlight(text: str, quotes: list[str]) -> str:
     """Text (a framework passage or a bill provision) with the quoted sentences marked, line by line
     (a bill's subsections stay on their own lines)."""
-    from ui.app import render_passage
-
     lines = [line for line in text.splitlines() if line.strip()]
     return "<br>".join(render_passage(Passage(doc_id="", source="", text=line), quotes) for line in lines)
 
@@ -91,9 +84,9 @@ def _cell_id(report: CheckReport, row: PolicyRow) -> int:
 def render_summary(report: CheckReport) -> str:
     covered = len(report.covered)
     return (
-        f'<div class="cw-summary"><p><strong>{_esc(report.bill.title)}</strong> — {len(report.findings)} provisions '
-        f"({_esc(report.bill.structure)}), {covered} of {len(report.conditions)} conditions covered.</p>"
-        f"<p>{_esc(report.summary_text())}</p></div>"
+        f'<div class="cw-summary"><p><strong>{esc(report.bill.title)}</strong> — {len(report.findings)} provisions '
+        f"({esc(report.bill.structure)}), {covered} of {len(report.conditions)} conditions covered.</p>"
+        f"<p>{esc(report.summary_text())}</p></div>"
     )
 
 
@@ -110,15 +103,15 @@ def render_matrix(report: CheckReport) -> str:
             ids = "".join(f" {cites[pid]}" for pid in row.provisions if pid in cites)
             title = f"{row.passage.heading} ({row.passage.part}): {status}{ids}"
             radios.append(f'<input type="radio" name="cw-open" id="cw-r{i}" class="cw-radio">')
-            heading = _esc(row.passage.heading or "")
+            heading = esc(row.passage.heading or "")
             cells.append(
-                f'<label for="cw-r{i}" class="cw-cell {kind} {status.replace(" ", "-")}" title="{_esc(title)}" '
+                f'<label for="cw-r{i}" class="cw-cell {kind} {status.replace(" ", "-")}" title="{esc(title)}" '
                 f'data-policy="{heading}" data-status="{status}">{heading}'
-                + (f'<span class="cw-ids">{_esc(ids)}</span>' if ids else "")
+                + (f'<span class="cw-ids">{esc(ids)}</span>' if ids else "")
                 + "</label>"
             )
             details.append(_detail(report, row, i))
-        rows.append(f'<div class="cw-condition">{_esc(condition)}</div><div class="cw-cells">{"".join(cells)}</div>')
+        rows.append(f'<div class="cw-condition">{esc(condition)}</div><div class="cw-cells">{"".join(cells)}</div>')
     legend = (
         '<div class="cw-legend"><span class="addressed"></span> addressed (by the provisions named) &nbsp; '
         '<span class="related"></span> related &nbsp; <span class="not-addressed"></span> not addressed &nbsp; '
@@ -142,8 +135,8 @@ def _detail(report: CheckReport, row: PolicyRow, i: int) -> str:
             p = finding.provision
             verb = "addresses" if status == ADDRESSES else "is related to"
             sides.append(
-                f'<div class="cw-provision"><h4>[{_esc(p.cite)}] {_esc(p.label)}'
-                + (f". {_esc(p.heading)}" if p.heading else "")
+                f'<div class="cw-provision"><h4>[{esc(p.cite)}] {esc(p.label)}'
+                + (f". {esc(p.heading)}" if p.heading else "")
                 + f" — {verb} this policy (score {match.score:.2f})</h4>"
                 f'<p class="passage">{_highlight(p.text, [match.evidence.bill_sentence])}</p></div>'
             )
@@ -154,9 +147,9 @@ def _detail(report: CheckReport, row: PolicyRow, i: int) -> str:
     marker = f"[{n}] " if n else ""
     p = row.passage
     return (
-        f'<div class="cw-detail cw-d{i}" data-policy="{_esc(p.heading or "")}">'
-        f"<div><h4>{marker}{_esc(p.condition or '')} › {_esc(p.part or '')} › {_esc(p.heading or '')}</h4>"
-        f'<p class="answer-meta">{_esc(p.source)}</p><p class="passage">{_highlight(p.text, policy_quotes)}</p></div>'
+        f'<div class="cw-detail cw-d{i}" data-policy="{esc(p.heading or "")}">'
+        f"<div><h4>{marker}{esc(p.condition or '')} › {esc(p.part or '')} › {esc(p.heading or '')}</h4>"
+        f'<p class="answer-meta">{esc(p.source)}</p><p class="passage">{_highlight(p.text, policy_quotes)}</p></div>'
         f"<div><h4>The bill</h4>{''.join(sides)}</div></div>"
     )
 
@@ -174,15 +167,15 @@ def render_findings(report: CheckReport) -> str:
             name = f"{m.policy.condition} › {m.policy.heading}" if m.policy.condition else f"RFA › {m.policy.heading}"
             if m.status == ADDRESSES:
                 lines.append(
-                    f"<li><strong>Addresses {_esc(name)} [{n}]</strong> (score {m.score:.2f})<br>"
-                    f"Bill [{_esc(p.cite)}]: “{_esc(m.evidence.bill_sentence)}”<br>"
-                    f"Framework [{n}]: “{_esc(m.evidence.framework_sentence)}”</li>"
+                    f"<li><strong>Addresses {esc(name)} [{n}]</strong> (score {m.score:.2f})<br>"
+                    f"Bill [{esc(p.cite)}]: “{esc(m.evidence.bill_sentence)}”<br>"
+                    f"Framework [{n}]: “{esc(m.evidence.framework_sentence)}”</li>"
                 )
             else:
-                lines.append(f"<li>Related: {_esc(name)} [{n}]</li>")
-        note = f'<p class="cw-note">{_esc(f.note)}</p>' if f.note else ""
+                lines.append(f"<li>Related: {esc(name)} [{n}]</li>")
+        note = f'<p class="cw-note">{esc(f.note)}</p>' if f.note else ""
         items.append(
-            f"<details><summary>[{_esc(p.cite)}] {_esc(p.label)}{'. ' + _esc(p.heading) if p.heading else ''} "
+            f"<details><summary>[{esc(p.cite)}] {esc(p.label)}{'. ' + esc(p.heading) if p.heading else ''} "
             f"<em>({tag})</em></summary>{note}<ul>{''.join(lines)}</ul></details>"
         )
     return f'<div class="cw-findings">{"".join(items)}</div>'
@@ -215,11 +208,11 @@ class CheckTab:
             elif (text or "").strip():
                 bill = bill_from_text(text, limit)
             else:
-                return (f'<p class="cw-error">{_esc("Paste a bill or upload a file first.")}</p>', *empty)
+                return (f'<p class="cw-error">{esc("Paste a bill or upload a file first.")}</p>', *empty)
             report = self.checker().check(bill)
         except UserError as exc:
             message = re.sub(r"^/\S+/", "", str(exc))  # the upload's temporary folder means nothing to the user
-            return (f'<p class="cw-error">{_esc(message)}</p>', *empty)
+            return (f'<p class="cw-error">{esc(message)}</p>', *empty)
         except Exception:  # our bug or a library's: logged, and the page keeps serving
             log.exception("checking a bill failed")
             return (

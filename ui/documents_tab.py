@@ -20,6 +20,7 @@ import gradio as gr
 from advisor.documents import add_documents, index_sources, remove_document
 from advisor.errors import UserError
 from advisor.session import Session
+from ui.render import esc
 
 log = logging.getLogger("advisor.ui")
 
@@ -35,17 +36,11 @@ DOCUMENTS_CSS = """
 """
 
 
-def _esc(text: str) -> str:
-    from ui.app import esc
-
-    return esc(text)
-
-
 def render_sources(rows: list[dict[str, Any]]) -> str:
     """The indexed documents, as `advisor sources` lists them."""
     body = "".join(
-        f"<tr><td><code>{_esc(r['id'])}</code></td><td>{_esc(r['title'])}</td><td>{_esc(r['file'] or '')}</td>"
-        f"<td>{r['passages']}</td><td>{_esc(r['indexed_at'])}</td></tr>"
+        f"<tr><td><code>{esc(r['id'])}</code></td><td>{esc(r['title'])}</td><td>{esc(r['file'] or '')}</td>"
+        f"<td>{r['passages']}</td><td>{esc(r['indexed_at'])}</td></tr>"
         for r in rows
     )
     head = "<tr><th>id</th><th>title</th><th>file</th><th>passages</th><th>last indexed</th></tr>"
@@ -56,7 +51,7 @@ def _line(message: str, upload: Path | None, failed: bool) -> str:
     """One outcome as the CLI says it, with the upload's temporary folder (meaningless to the user) left out."""
     if upload is not None:
         message = message.replace(f"{upload.parent}/", "")
-    return f'<p class="failed">{_esc(message)}</p>' if failed else f"<p>{_esc(message)}</p>"
+    return f'<p class="failed">{esc(message)}</p>' if failed else f"<p>{esc(message)}</p>"
 
 
 class DocumentsTab:
@@ -74,7 +69,7 @@ class DocumentsTab:
     def add(self, files: list[Any] | None) -> tuple[str, str]:
         """(status lines, the documents list) after adding the uploaded files."""
         if not self.can_edit:
-            return f'<p class="failed">{_esc(READ_ONLY)}</p>', self.listing()
+            return f'<p class="failed">{esc(READ_ONLY)}</p>', self.listing()
         paths = [Path(f if isinstance(f, str) else f.name) for f in files or []]
         if not paths:
             return '<p class="failed">Choose one or more files first (.txt .md .html .pdf .docx).</p>', self.listing()
@@ -86,7 +81,7 @@ class DocumentsTab:
             for outcome in outcomes:
                 lines.append(_line(outcome.message, by_name.get(str(outcome.path)), outcome.status == "failed"))
             if report:
-                lines.append(f"<p>{_esc(report.summary())}</p>")
+                lines.append(f"<p>{esc(report.summary())}</p>")
         except UserError as exc:
             lines.append(_line(str(exc), paths[0], True))
         except Exception:  # our bug or a library's: logged, and the page keeps serving
@@ -96,11 +91,11 @@ class DocumentsTab:
 
     def remove(self, doc_id: str | None) -> tuple[str, str]:
         if not self.can_edit:
-            return f'<p class="failed">{_esc(READ_ONLY)}</p>', self.listing()
+            return f'<p class="failed">{esc(READ_ONLY)}</p>', self.listing()
         try:
             with self._lock:
                 document, report = remove_document(self.session.settings, doc_id or "", on_build=log.info)
-            status = f"<p>Removed {_esc(document.id)} ({_esc(document.title)}).</p><p>{_esc(report.summary())}</p>"
+            status = f"<p>Removed {esc(document.id)} ({esc(document.title)}).</p><p>{esc(report.summary())}</p>"
         except UserError as exc:
             status = _line(str(exc), None, True)
         except Exception:
@@ -111,7 +106,7 @@ class DocumentsTab:
     def build(self, changed: list[gr.components.Component], choices: Callable[[], list[tuple[str, str]]]) -> None:
         """The tab's components and events; ``changed`` are the components offering the documents as
         choices (the filters, the outline's picker), updated after every change with ``choices()``."""
-        note = "" if self.can_edit else f'<p class="failed">{_esc(READ_ONLY)}</p>'
+        note = "" if self.can_edit else f'<p class="failed">{esc(READ_ONLY)}</p>'
         gr.HTML(
             "<p>Add your own documents to the corpus (the same checks as <code>advisor add</code>); they are "
             f"quoted and cited like the framework.</p>{note}"

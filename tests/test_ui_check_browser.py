@@ -31,14 +31,16 @@ def tab(page):  # noqa: F811 - the page fixture of test_ui_browser.py
 
 
 def _check(tab) -> None:
-    """Press the button and wait for this check's result (not the previous one, nor the progress timer)."""
-    before = tab.locator("#bill-summary").inner_html()
+    """Press the button and wait for this check's result (not the previous one, nor the progress timer).
+    The result is compared by its text: the box's markup changes as soon as Gradio marks it pending."""
+    done = "#bill-summary .cw-summary, #bill-summary .cw-error"
+    before = tab.locator(done).first.inner_text() if tab.locator(done).count() else ""
     tab.click("#check-bill")
     tab.wait_for_function(
         """(before) => {
             const box = document.querySelector('#bill-summary');
             const done = box.querySelector('.cw-summary, .cw-error');
-            return done && box.innerHTML !== before && !/^\\s*\\d+(\\.\\d+)?s/.test(box.innerText)
+            return done && done.innerText !== before && !/^\\s*\\d+(\\.\\d+)?s/.test(box.innerText)
                 && !/processing/i.test(box.innerText);
         }""",
         arg=before,

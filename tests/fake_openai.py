@@ -9,6 +9,7 @@ recorded for assertions.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -26,6 +27,14 @@ class Reply:
     trickle: bool = False  # streamed: one byte at a time, never completing an event
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up is a case the tests make on purpose, not an error to print; others still print."""
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FakeOpenAI:
     def __init__(self) -> None:
         self.script: list[Reply] = []
@@ -33,7 +42,7 @@ class FakeOpenAI:
         self.requests: list[dict] = []
         self.streaming = 0  # streams being written now
         self.abandoned: list[float] = []  # when a client went away mid-stream (time.monotonic())
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = _QuietServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -7,7 +7,7 @@ which backend answered.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -98,17 +98,22 @@ class Sentence:
         return self.support is not None and not self.support.supported
 
     def render(self) -> str:
-        markers = "".join(f"[{n}]" for n in self.citations)
-        body = self.text
-        if markers:
-            if body.endswith("."):
-                body = f"{body[:-1]} {markers}."
-            elif body.endswith(("!", "?", "”", '"', ")", ";")) or self.kind == LIST_ITEMS:
-                body = f"{body} {markers}"
-            else:  # a quoted line with no full stop of its own (a bullet, a heading): the marker closes it
-                body = f"{body} {markers}."
+        body = self.with_markers("".join(f"[{n}]" for n in self.citations))
         body = f"{self.lead} {body}" if self.lead else body
         return f"{body} {UNSUPPORTED_TAG}" if self.flagged else body
+
+    def with_markers(self, markers: str, escape: Callable[[str], str] = str) -> str:
+        """The sentence with its citation markers in place: before its full stop; after a closing !, ?,
+        quotation mark, bracket or semicolon, or a list's items; else (a bullet, a heading) they close it
+        with a full stop. ``escape`` prepares the text (the web app's HTML) and not the markers."""
+        text = self.text
+        if not markers:
+            return escape(text)
+        if text.endswith("."):
+            return f"{escape(text[:-1])} {markers}."
+        if text.endswith(("!", "?", "”", '"', ")", ";")) or self.kind == LIST_ITEMS:
+            return f"{escape(text)} {markers}"
+        return f"{escape(text)} {markers}."
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"text": self.text, "citations": self.citations, "kind": self.kind}

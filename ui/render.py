@@ -69,15 +69,7 @@ def cite_link(turn: int, n: int, passage: Passage) -> str:
 def render_sentence(sentence: Sentence, turn: int, answer: Answer) -> str:
     by_id = {c.id: c.passage for c in answer.citations}
     links = "".join(cite_link(turn, n, by_id[n]) for n in sentence.citations if n in by_id)
-    text = sentence.text
-    if not links:
-        body = esc(text)
-    elif text.endswith("."):
-        body = f"{esc(text[:-1])} {links}."
-    elif text.endswith(("!", "?", "”", '"', ")", ";")) or sentence.kind == "list":
-        body = f"{esc(text)} {links}"
-    else:  # a quoted line with no full stop of its own (a bullet, a heading): the marker closes it
-        body = f"{esc(text)} {links}."
+    body = sentence.with_markers(links, esc)
     if sentence.flagged:
         return (
             f'<span class="flagged" title="The cited passage does not support this sentence">{body}</span> '

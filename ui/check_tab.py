@@ -20,6 +20,7 @@ import gradio as gr
 
 from advisor.bill_check import ADDRESSED, NOT_ADDRESSED, BillChecker, CheckReport, PolicyRow
 from advisor.bill_formats import check_markdown
+from advisor.corpus import SUPPORTED_SUFFIXES
 from advisor.crosswalk import ADDRESSES
 from advisor.errors import UserError
 from advisor.passages import TRANSFORMATIVE_POLICY, Passage
@@ -33,7 +34,6 @@ CHECK_HINT = (
     '<div class="sources-empty">Paste a bill (or a statute, regulation or state plan) or upload it, then press '
     "<strong>Check the bill</strong>. Nothing you check is added to the corpus.</div>"
 )
-UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"]
 STATUS_WORD = {ADDRESSED: "addressed", "related": "related", NOT_ADDRESSED: "not addressed"}
 
 CHECK_CSS = """
@@ -242,7 +242,9 @@ class CheckTab:
                     elem_id="bill-text",
                 )
                 upload = gr.File(
-                    label="…or upload it (.txt .md .html .pdf .docx)", file_types=UPLOAD_TYPES, elem_id="bill-file"
+                    label="…or upload it (.txt .md .html .pdf .docx)",
+                    file_types=list(SUPPORTED_SUFFIXES),  # what read_bill reads, as `advisor add` does
+                    elem_id="bill-file",
                 )
                 go = gr.Button("Check the bill", variant="primary", elem_id="check-bill")
                 download = gr.DownloadButton("Download the memo (Markdown)", value=None, elem_id="bill-memo", size="sm")

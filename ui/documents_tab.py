@@ -17,6 +17,7 @@ from typing import Any
 
 import gradio as gr
 
+from advisor.corpus import SUPPORTED_SUFFIXES
 from advisor.documents import add_documents, index_sources, remove_document
 from advisor.errors import UserError
 from advisor.session import Session
@@ -24,7 +25,6 @@ from ui.render import esc
 
 log = logging.getLogger("advisor.ui")
 
-UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"]
 READ_ONLY = (
     "Documents can be added or removed from this page only when the app is served on this machine "
     "(127.0.0.1) or with a login (--auth); use `advisor add` and `advisor remove` on the server."
@@ -115,7 +115,7 @@ class DocumentsTab:
             with gr.Column(scale=2):
                 files = gr.File(
                     label="Documents (.txt .md .html .pdf .docx)",
-                    file_types=UPLOAD_TYPES,
+                    file_types=list(SUPPORTED_SUFFIXES),
                     file_count="multiple",
                     elem_id="doc-files",
                     interactive=self.can_edit,

@@ -297,12 +297,15 @@ class App:
         with space.lock:
             memory.add(question, plan, answer)
             turn = thread.add(Turn(message, answer, searched.get(plan.kind), names))
-            if not answer.refused or thread.scope == "conversation":  # a refusal never replaces an answer's export
-                thread.exported = turn if not answer.refused else thread.exported
-                self._export(thread)
+            if not answer.refused:  # a refusal never replaces an answer's export
+                thread.exported = turn
+            if not answer.refused or thread.scope == "conversation":
+                markdown = self._export(thread)
+            else:
+                markdown = self._markdown(thread)
         history[-1] = {"role": "assistant", "content": render_answer(answer, turn, searched.get(plan.kind), names)}
         tab.panel = render_source(answer, turn, 1) if answer.citations else PANEL_HINT
-        yield ("", history, tab, tab.panel, self._markdown(thread), thread.download)
+        yield ("", history, tab, tab.panel, markdown, thread.download)
 
     def _filter_names(self, conditions: list[str], documents: list[str]) -> list[str]:
         """What an answer's search was limited to, as the user reads it (document titles, not ids)."""
@@ -319,8 +322,8 @@ class App:
         kept = thread.turn(thread.exported) if thread.exported is not None else None
         return answer_markdown(kept.answer) if kept else ""
 
-    def _export(self, thread: Thread) -> None:
-        """Write the conversation's export file (replacing its previous one)."""
+    def _export(self, thread: Thread) -> str:
+        """Write the conversation's export file (replacing its previous one); returns its Markdown."""
         markdown = self._markdown(thread)
         previous = thread.download
         if not markdown:
@@ -331,6 +334,7 @@ class App:
             answer = thread.turns[thread.exported].answer  # type: ignore[index, union-attr]
             thread.download = self._save(markdown, f"policy-advisor-{_slug(answer.question, 'answer')}")
         self._discard(previous)  # the page's download button now offers the new file only
+        return markdown
 
     def _discard(self, download: str | None) -> None:
         if download and Path(download).parent.parent == self.downloads:
@@ -366,8 +370,7 @@ class App:
         space, thread = self.thread(tab, request)
         with space.lock:
             thread.scope = EXPORT_SCOPES.get(label, "answer")
-            self._export(thread)
-            return self._markdown(thread), thread.download, export_note(thread)
+            return self._export(thread), thread.download, export_note(thread)
 
     @staticmethod
     def nothing_to_download(value: Any) -> None:
@@ -653,8 +656,12 @@ class App:
             pin.click(self.pin, [ref, tab], notes_out, api_name="pin")
             unpin.click(self.unpin, [ref, tab], notes_out, api_visibility="private")
             reopen.click(self.open_conversation, [ref, tab], shown, api_visibility="private")
-            doc.change(self.outline, [doc, search], outline, api_name="outline")
-            search.change(self.outline, [doc, search], outline, api_visibility="private")
+            # One queue for both, so the outline shown is the one asked for last (a document picked and
+            # words typed at once could otherwise finish in either order).
+            doc.change(self.outline, [doc, search], outline, api_name="outline", concurrency_id="outline")
+            search.change(
+                self.outline, [doc, search], outline, api_visibility="private", concurrency_id="outline"
+            )
             scope.input(self.set_scope, [scope, tab], [markdown, download, note], api_visibility="private")
             download.click(self.nothing_to_download, download, None, api_visibility="private")
             notes_download.click(self.no_notes_yet, notes_download, None, api_visibility="private")

@@ -179,6 +179,20 @@ def entry_names(page) -> list[str]:
     )
 
 
+def pick_document(page, title: str, exact: bool = False) -> None:
+    """Choose a document in the Browse tab's picker by clicking its option (Enter right after typing
+    can land before the list has filtered, and then chooses nothing)."""
+    box = page.get_by_role("combobox", name="Document")
+    box.click()
+    box.fill(title)
+    page.get_by_role("option", name=title, exact=exact).click()
+    page.wait_for_function(
+        "([title, exact]) => { const v = document.querySelector('#browse-doc input').value;"
+        " return exact ? v === title : v.startsWith(title); }",
+        arg=[title, exact],
+    )
+
+
 def test_browse_the_framework_outline(page):
     page.get_by_role("tab", name="Browse the framework").click()
     outline = page.locator("#outline .outline")
@@ -192,13 +206,11 @@ def test_browse_the_framework_outline(page):
     assert entry.locator("p").first.is_visible() and len(entry.locator("p").first.inner_text()) > 50
     shot(page, "05-browse")
     assert len(entry_names(page)) == len(set(entry_names(page)))  # every entry tells itself apart
-    page.get_by_role("combobox", name="Document").fill("From State Commitment")
-    page.keyboard.press("Enter")
+    pick_document(page, "From State Commitment")
     page.wait_for_function("() => document.querySelector('#outline').innerText.includes('Decision Point')")
     names = entry_names(page)
     assert len(names) == len(set(names)) and any("Decision Point" in name for name in names)
-    page.get_by_role("combobox", name="Document").fill("State Policy Framework for Personalized Learning")
-    page.keyboard.press("Enter")
+    pick_document(page, "State Policy Framework for Personalized Learning", exact=True)
     page.fill("#browse-search textarea", "seat time")
     page.wait_for_function(
         "() => document.querySelectorAll('#outline details.entry').length"

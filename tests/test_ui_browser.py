@@ -324,6 +324,7 @@ def test_a_passage_link_opens_the_passage(page, index):
 
 def test_examples_ask_when_clicked_and_each_answer_comes_into_view(page):
     examples = page.locator("#examples a")
+    page.wait_for_function("(n) => document.querySelectorAll('#examples a').length === n", arg=len(EXAMPLES))
     assert [e.inner_text() for e in examples.all()] == EXAMPLES  # in full, not cut off
     for n in range(3):
         before = page.locator('#chat [data-testid="bot"] .answer-meta').count()

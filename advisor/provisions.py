@@ -39,6 +39,11 @@ _ARTICLE = re.compile(rf"^(?:Article|ARTICLE|Art\.)\s+(?P<number>[IVXLC]+|\d+)\b
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 _MODAL = re.compile(r"\b(?:shall|may|must|will|means|is|are|does|do|has|have)\b", re.IGNORECASE)
 _SHORT_TITLE_LINE = 6  # a first line this short ("SENATE BILL 77") is joined with the next for the title
+# A memorandum's header fields ("TO: Superintendents", "RE: Credit flexibility") head the document, not a provision.
+_MEMO_FIELD = re.compile(r"^(?:to|from|date|re|subject|cc|bcc|attn|attention)\s*:", re.IGNORECASE)
+_MEMO_SUBJECT = re.compile(r"^(?:re|subject)\s*:\s*(?P<subject>\S.*)$", re.IGNORECASE)
+# A list item that carries its own enumerator ("- (1) The department ...", from HTML <li>): the dash is markup.
+_BULLETED_ENUMERATOR = re.compile(r"^[-*•]\s+(?=\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\)\s)")
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,8 @@ def _clean(lines: list[str]) -> list[_Line]:
     out = []
     for raw in lines:
         heading = bool(_MARKDOWN_HEADING.match(raw.strip()))
-        out.append(_Line(clean_line(_MARKDOWN_HEADING.sub("", raw.strip())), heading))
+        text = clean_line(_MARKDOWN_HEADING.sub("", raw.strip()))
+        out.append(_Line(_BULLETED_ENUMERATOR.sub("", text), heading))
     return out
 
 
@@ -203,7 +209,8 @@ def _heading_and_text(rest: str, body: list[str]) -> tuple[str | None, str]:
     body_text = "\n".join(line for line in body if line.strip()).strip()
     if rest and body_text and not re.search(r"[.:]\s+\S", rest) and _is_heading(rest.rstrip(".:")):
         return rest.rstrip(".:").strip(), body_text
-    run_in = re.match(r"^(?P<heading>[^.]{2,120}?)[.:]\s+(?P<text>\S.*)$", rest)
+    # "Credit for mastery. Text", and the em-dash style of federal and many state bills, "CREDIT.—(a) Text"
+    run_in = re.match(r"^(?P<heading>[^.]{2,120}?)[.:](?:\s*(?:[—–]|--)\s*|\s+)(?P<text>\S.*)$", rest)
     if run_in and _is_heading(run_in.group("heading")):
         text = "\n".join(x for x in (run_in.group("text"), body_text) if x)
         return run_in.group("heading").strip(), text
@@ -249,11 +256,10 @@ def _heading_line(line: _Line) -> bool:
 
 def _by_headings(lines: list[_Line]) -> tuple[list[_Line], list[Provision]] | None:
     """Sections under the document's own (unnumbered) headings; None unless there are two or more."""
-    groups = _groups(lines)
+    preamble, groups = _memo_header(_groups(lines))
     if not groups:
         return None
-    preamble: list[_Line] = []
-    if _heading_line(groups[0][0]):  # the document's title
+    if _heading_line(groups[0][0]) and not preamble:  # the document's title
         preamble = [groups[0][0]]
         groups[0] = groups[0][1:]
     sections: list[tuple[str, list[_Line]]] = []
@@ -274,15 +280,36 @@ def _by_headings(lines: list[_Line]) -> tuple[list[_Line], list[Provision]] | No
 
 
 def _by_paragraphs(lines: list[_Line]) -> tuple[list[_Line], list[Provision]] | None:
-    groups = _groups(lines)
+    preamble, groups = _memo_header(_groups(lines))
     if not groups:
         return None
-    preamble: list[_Line] = []
-    if len(groups) > 1 and len(groups[0]) == 1 and _heading_line(groups[0][0]):
+    if not preamble and len(groups) > 1 and len(groups[0]) == 1 and _heading_line(groups[0][0]):
         preamble = groups.pop(0)
     paragraphs = [_join(g) for g in groups]
     paragraphs = [p for p in paragraphs if len(p.split()) >= MIN_PROVISION_WORDS]
     return preamble, [Provision(str(n), "paragraph", None, p) for n, p in enumerate(paragraphs, start=1)]
+
+
+def _memo_header(groups: list[list[_Line]]) -> tuple[list[_Line], list[list[_Line]]]:
+    """A memorandum's opening lines (a title, then TO / FROM / DATE / RE fields) as preamble, the rest as
+    groups; the subject line becomes the title line. No header: no preamble, the groups unchanged."""
+    lines = [line for group in groups for line in group]
+    start = 1 if lines and not _MEMO_FIELD.match(lines[0].text) and _heading_line(lines[0]) else 0
+    end = start
+    while end < len(lines) and _MEMO_FIELD.match(lines[end].text):
+        end += 1
+    if end - start < 2:  # one "Date:" line is not a memo header
+        return [], groups
+    subject = next((m.group("subject") for line in lines[start:end] if (m := _MEMO_SUBJECT.match(line.text))), None)
+    title = [_Line(f"{lines[0].text.title() if start else 'Memorandum'}: {subject}", False)] if subject else []
+    rest, skip = [], end
+    for group in groups:
+        if skip >= len(group):
+            skip -= len(group)
+            continue
+        rest.append(group[skip:])
+        skip = 0
+    return title + lines[:end], rest
 
 
 def _title(preamble: list[_Line]) -> str | None:

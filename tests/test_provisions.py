@@ -83,6 +83,46 @@ def test_each_numbered_heading_style(text, ids, headings):
     assert all(p.kind == "section" for p in bill.provisions)
 
 
+def test_em_dash_run_in_headings_as_federal_bills_write_them():
+    bill = _split(
+        "AN ACT relating to schools.\n\nSEC. 1. SHORT TITLE.\u2014This Act may be cited as the Test Act.\n"
+        "SEC. 2. CREDIT FOR MASTERY.\u2014(a) A district shall award credit for mastery.\n(b) The board shall adopt "
+        "rules.\nSec. 3. Reports.--The department shall report each year.\n"
+    )
+    assert [(p.id, p.heading) for p in bill.provisions] == [
+        ("1", "SHORT TITLE"),
+        ("2", "CREDIT FOR MASTERY"),
+        ("3", "Reports"),
+    ]
+    assert bill.provisions[1].text == "(a) A district shall award credit for mastery.\n(b) The board shall adopt rules."
+    assert bill.provisions[2].text == "The department shall report each year."
+
+
+def test_a_memorandum_header_is_not_a_provision():
+    memo = (
+        "MEMORANDUM\nTO: District superintendents\nFROM: Commissioner of Education\nDATE: March 3, 2027\n"
+        "RE: Credit flexibility\n\nCREDIT FOR DEMONSTRATED LEARNING\nA district may award credit when a student "
+        "shows mastery.\n\nFIELD TRIPS\nAn overnight field trip requires written approval of the board.\n"
+    )
+    bill = _split(memo)
+    assert bill.title == "Memorandum: Credit flexibility"
+    assert [p.heading for p in bill.provisions] == ["CREDIT FOR DEMONSTRATED LEARNING", "FIELD TRIPS"]
+    paragraphs = _split("To: Principals\nFrom: The department\n\nSchools may award credit for mastery of skills.\n")
+    assert [p.text for p in paragraphs.provisions] == ["Schools may award credit for mastery of skills."]
+    dated = _split("Date: March 3\n\nSchools may award credit for mastery of skills.\n")  # one field: no header
+    assert [p.text for p in dated.provisions][-1] == "Schools may award credit for mastery of skills."
+
+
+def test_list_items_that_carry_their_own_numbers_lose_the_bullet():
+    bill = _split(
+        "<html><body><h2>Section 2. Tutoring</h2><ol><li>(1) The department shall make grants.</li>"
+        "<li>(2) A district shall report.</li></ol><h2>Section 3. Other</h2><ul><li>A district shall serve every "
+        "grade.</li></ul></body></html>"
+    )
+    assert bill.provisions[0].text == "(1) The department shall make grants.\n(2) A district shall report."
+    assert bill.provisions[1].text == "- A district shall serve every grade."  # a plain bullet keeps its dash
+
+
 def test_references_and_amending_clauses_are_not_headings():
     bill = _split(
         "Section 1. Amendment.\n"

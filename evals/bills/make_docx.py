@@ -1,7 +1,7 @@
 """Writes the evaluation's Word bills, with the standard library only.
 
 - dev/learner-records-act.docx: section headings in Word's "Heading2" style;
-- heldout/educator-workforce-act.docx: articles in "Heading1" paragraphs with their sections,
+- dev/educator-workforce-act.docx: articles in "Heading1" paragraphs with their sections,
   numbered 1.01, 1.02..., in "Heading2" paragraphs under them (the sections are the provisions).
 
 The .docx files are committed; this script is how they were made (``python evals/bills/make_docx.py``),
@@ -253,7 +253,7 @@ if __name__ == "__main__":
     here = Path(__file__).parent
     for target, paragraphs, title in (
         (here / "dev" / "learner-records-act.docx", PARAGRAPHS, TITLE),
-        (here / "heldout" / "educator-workforce-act.docx", WORKFORCE_PARAGRAPHS, WORKFORCE_TITLE),
+        (here / "dev" / "educator-workforce-act.docx", WORKFORCE_PARAGRAPHS, WORKFORCE_TITLE),
     ):
         write_docx(target, paragraphs, title)
         print(f"wrote {target}")

@@ -24,7 +24,7 @@ from advisor.text import clean_line
 
 MIN_PROVISION_WORDS = 4  # shorter blocks are headings, signatures or residue, not provisions
 TRIED = (
-    "numbered sections (Section 1., SECTION 1, Sec. 1., § 1), articles (Article I), "
+    "numbered sections (Section 1., SECTION 1, Sec. 1., § 1, Rule 1.01), articles (Article I), "
     f"headings, and paragraphs of at least {MIN_PROVISION_WORDS} words"
 )
 
@@ -33,7 +33,8 @@ _NUMBER = r"\d+[A-Za-z]?(?:[.-]\d+)*"
 # After the number: a period, colon or dash, the end of the line, or a capitalised heading or "(a)".
 # "Section 5 of this act ..." and "Section 22-7-1013, Revised Statutes, is amended" are text, not headings.
 _TAIL = r"(?:\s*[.:]\s*|\s+[—–-]\s+|\s*$|\s+(?=[A-Z(\"“]))(?P<rest>.*)$"
-_SECTION = re.compile(rf"^(?:Section|SECTION|Sec\.|SEC\.|Sect\.)\s*(?P<number>{_NUMBER}){_TAIL}")
+# Regulations number their sections as rules: "Rule 1.01 Authority."
+_SECTION = re.compile(rf"^(?:Section|SECTION|Sec\.|SEC\.|Sect\.|Rule|RULE)\s*(?P<number>{_NUMBER}){_TAIL}")
 _PARAGRAPH_SIGN = re.compile(rf"^§§?\s*(?P<number>{_NUMBER}){_TAIL}")
 _ARTICLE = re.compile(rf"^(?:Article|ARTICLE|Art\.)\s+(?P<number>[IVXLC]+|\d+)\b{_TAIL}")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
@@ -204,17 +205,31 @@ def _heading_and_text(rest: str, body: list[str]) -> tuple[str | None, str]:
     """Split "Credit for mastery. (a) A board shall ..." into its heading and its text.
 
     The rest of the heading line is a heading when it is short and says nothing (no "shall",
-    "may", "means"...), either alone on its line with text below it, or run in before the text.
+    "may", "means"...), either alone on its line with text below it, or run in before the text
+    (after a full stop, or the em dash of federal and many state bills: "CREDIT.—(a) Text"). A bare
+    "SECTION 3." takes the heading on the line below it.
     """
-    body_text = "\n".join(line for line in body if line.strip()).strip()
+    body = [line for line in body if line.strip()]
+    if not rest and len(body) > 1 and _heading_below(body[0]):
+        rest, body = body[0], body[1:]  # "SECTION 3." with its heading alone on the next line
+    body_text = "\n".join(body).strip()
+    em_dash = re.match(r"^(?P<heading>[^.]{2,120}?)[.:]\s*(?:[—–]|--)\s*(?P<text>\S.*)$", rest)
+    if em_dash and _is_heading(em_dash.group("heading")):  # "DEFINITIONS.—In this Act:", text after the dash
+        return em_dash.group("heading").strip(), "\n".join(x for x in (em_dash.group("text"), body_text) if x)
     if rest and body_text and not re.search(r"[.:]\s+\S", rest) and _is_heading(rest.rstrip(".:")):
         return rest.rstrip(".:").strip(), body_text
-    # "Credit for mastery. Text", and the em-dash style of federal and many state bills, "CREDIT.—(a) Text"
-    run_in = re.match(r"^(?P<heading>[^.]{2,120}?)[.:](?:\s*(?:[—–]|--)\s*|\s+)(?P<text>\S.*)$", rest)
+    run_in = re.match(r"^(?P<heading>[^.]{2,120}?)[.:]\s+(?P<text>\S.*)$", rest)
     if run_in and _is_heading(run_in.group("heading")):
         text = "\n".join(x for x in (run_in.group("text"), body_text) if x)
         return run_in.group("heading").strip(), text
     return None, "\n".join(x for x in (rest, body_text) if x).strip()
+
+
+def _heading_below(line: str) -> bool:
+    """A bare "SECTION 3." line's next line is its heading when it reads as one: capitals or title case."""
+    words = [w for w in line.split() if len(w) >= 4]
+    title_case = bool(words) and sum(w[:1].isupper() for w in words) >= 0.6 * len(words)
+    return _is_heading(line.rstrip(".:")) and not re.search(r"[.:]\s+\S", line) and (line.isupper() or title_case)
 
 
 def _is_heading(candidate: str) -> bool:

@@ -98,6 +98,25 @@ def test_em_dash_run_in_headings_as_federal_bills_write_them():
     assert bill.provisions[2].text == "The department shall report each year."
 
 
+def test_rules_an_em_dash_before_a_lead_in_and_a_heading_on_the_next_line():
+    rules = _split(
+        "STATE BOARD RULES\n\nRule 1.01 Authority.\nThe board adopts this chapter under law.\n\n"
+        "RULE 1.02 PILOT.\n(1) The department shall run a pilot.\n"
+    )
+    assert [(p.id, p.heading) for p in rules.provisions] == [("1.01", "Authority"), ("1.02", "PILOT")]
+    lead_in = _split('SEC. 2. DEFINITIONS.\u2014In this Act:\n(1) "Record" means a learning record.\n')
+    assert (lead_in.provisions[0].heading, lead_in.provisions[0].text) == (
+        "DEFINITIONS",
+        'In this Act:\n(1) "Record" means a learning record.',
+    )
+    below = _split(
+        "SECTION 1.\nSHORT TITLE\nThis act may be cited as the Paths Act.\n\nSECTION 2.\nDual Enrollment\n"
+        "(1) A student may enroll in college courses.\n\nSECTION 3.\nEvery student in grade 9\nshall have a plan.\n"
+    )
+    assert [p.heading for p in below.provisions] == ["SHORT TITLE", "Dual Enrollment", None]
+    assert below.provisions[2].text == "Every student in grade 9\nshall have a plan."  # a sentence, not a heading
+
+
 def test_a_memorandum_header_is_not_a_provision():
     memo = (
         "MEMORANDUM\nTO: District superintendents\nFROM: Commissioner of Education\nDATE: March 3, 2027\n"

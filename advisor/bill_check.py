@@ -265,5 +265,8 @@ class BillChecker:
         self.index = index
         self.matcher = EvidenceMatcher(index, HybridRetriever(index, settings))
 
+    def warm_up(self) -> None:
+        self.matcher.warm_up()
+
     def check(self, bill: Bill) -> CheckReport:
         return check(bill, self.matcher, self.matcher.policies)

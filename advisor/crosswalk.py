@@ -11,13 +11,19 @@ pair from evidence the index already holds:
 - distinctiveness: how far each of those stands above the provision's average over all policies,
   so that a provision that is vaguely like every funding policy does not address any of them.
 
-A logistic model over those features, fitted on the dev bills only (``advisor/crosswalk_eval.py``,
-"calibrate"), gives each pair a probability of "addresses". A provision addresses a policy when
-that probability and the dense similarity clear thresholds also set on the dev bills, and when the
-provision is operative: findings, purpose clauses, recitals, short titles, effective dates and
-severability clauses enact nothing, however on-topic. Precision comes first: a provision outside
-the framework gets no "addresses" match. Related matches are the next-best policies above a lower
-bar, and the RFA roadmap's decision points and recommendations, which a bill can only relate to.
+- a second encoder: multilingual-e5-small's provision-to-policy cosine (``advisor/e5_embeddings.py``),
+  a stronger view of two texts that say the same thing in different words.
+
+Two small logistic models, fitted on the dev bills only (``advisor/crosswalk_eval.py``, "calibrate"),
+make the decision. The pair model gives each (provision, policy) pair a probability of "addresses".
+The gate then asks of the provision as a whole whether it addresses anything: from how strong its
+best pair is, how far that stands above the runner-up and how close the provision's vector is to
+that policy's. A provision addresses its best policy when the gate passes and the provision is
+operative: findings, purpose clauses, background, recitals, short titles, effective dates and
+severability clauses enact nothing, however on-topic; a second or third policy needs a high pair
+probability of its own. Precision comes first: a provision outside the framework gets no
+"addresses" match. Related matches are the next-best policies above a lower bar, and the RFA
+roadmap's decision points and recommendations, which a bill can only relate to.
 """
 
 from __future__ import annotations
@@ -26,10 +32,13 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from advisor.e5_embeddings import encode_passages, encode_queries
 from advisor.embeddings import shared_encoder
 from advisor.errors import UserError
 from advisor.index import Index
@@ -46,16 +55,32 @@ RELATED = "related"
 COMMON_TERM_SHARE = 0.25  # a word in more than this share of the policies says nothing about which one
 
 
-@dataclass(frozen=True)
-class Calibration:
-    """The fitted model and thresholds (see ``crosswalk_eval.calibrate``); replaceable for experiments."""
+GATE_FEATURES = ("best_logit", "logit_gap", "best_dense")
 
-    features: tuple[str, ...]
+
+@dataclass(frozen=True)
+class Logistic:
+    """A fitted logistic model over standardised features."""
+
     mean: tuple[float, ...]
     scale: tuple[float, ...]
     weights: tuple[float, ...]
     bias: float
-    addresses: float  # P(addresses) the strongest match needs
+
+    def probability(self, values: np.ndarray) -> np.ndarray:
+        """values: one row per case, one column per feature."""
+        z = (values - np.asarray(self.mean)) / np.asarray(self.scale)
+        return 1.0 / (1.0 + np.exp(-(z @ np.asarray(self.weights) + self.bias)))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The fitted models and thresholds (see ``crosswalk_eval.calibrate``); replaceable for experiments."""
+
+    features: tuple[str, ...]  # the pair model's, in its column order
+    pair: Logistic  # P(the provision addresses the policy), per (provision, policy) pair
+    gate: Logistic  # P(the provision addresses anything), over GATE_FEATURES of its pairs
+    addresses: float  # the gate probability a provision's strongest match needs
     also_addresses: float  # P(addresses) a second or third match needs
     min_dense: float  # and the provision-to-policy cosine every "addresses" match needs
     related: float  # P(addresses) above which a policy not addressed is shown as related (not scored: set on dev
@@ -65,21 +90,37 @@ class Calibration:
 
     def probability(self, values: np.ndarray) -> np.ndarray:
         """values: one row per policy, one column per feature in ``features`` order."""
-        z = (values - np.asarray(self.mean)) / np.asarray(self.scale)
-        return 1.0 / (1.0 + np.exp(-(z @ np.asarray(self.weights) + self.bias)))
+        return self.pair.probability(values)
+
+    def admits(self, probability: np.ndarray, dense: np.ndarray) -> float:
+        """The gate's probability that a provision with these pair probabilities addresses anything."""
+        return float(self.gate.probability(gate_features(probability, dense)[None, :])[0])
 
 
-# Fitted on the 111 provisions of the 12 dev bills (evals/bills/dev) by
+def gate_features(probability: np.ndarray, dense: np.ndarray) -> np.ndarray:
+    """GATE_FEATURES of one provision: its best pair's log-odds, the margin over the runner-up's, and
+    the provision-to-policy cosine of the best pair."""
+    logit = np.log(np.clip(probability, 1e-9, 1 - 1e-9) / np.clip(1 - probability, 1e-9, 1))
+    first, second = np.argsort(-logit, kind="stable")[:2]
+    return np.array([logit[first], logit[first] - logit[second], dense[first]])
+
+
+# Fitted on the 179 provisions of the 18 dev bills (evals/bills/dev) by
 # `python -m advisor.crosswalk_eval calibrate`; the held-out bills were not used.
 CALIBRATION = Calibration(
-    features=("dense", "sentence", "bm25", "shared", "z_dense", "z_sentence", "z_bm25"),
-    mean=(0.2923, 0.3417, 0.8214, 0.5438, 0.0, 0.0, 0.0),
-    scale=(0.1266, 0.128, 0.6338, 0.7565, 1.0, 1.0, 1.0),
-    weights=(0.1201, 0.4506, 0.6767, 1.097, 1.0696, 0.0227, 0.6465),
-    bias=-10.7243,
-    addresses=0.1,
-    also_addresses=0.6,
-    min_dense=0.45,
+    features=("dense", "sentence", "bm25", "shared", "z_dense", "z_sentence", "z_bm25", "e5", "z_e5"),
+    pair=Logistic(
+        mean=(0.2986, 0.3481, 0.889, 0.5955, 0.0, -0.0, 0.0, 0.799, 0.0),
+        scale=(0.1258, 0.1248, 0.6554, 0.7791, 1.0, 1.0, 0.9972, 0.0224, 1.0),
+        weights=(0.1478, 0.0938, 0.4817, 1.3617, 0.5267, 0.1135, 0.3655, 0.251, 1.2691),
+        bias=-11.5221,
+    ),
+    gate=Logistic(
+        mean=(-0.541, 2.8355, 0.5019), scale=(3.6548, 2.4337, 0.1671), weights=(2.434, -0.352, 1.5516), bias=0.7167
+    ),
+    addresses=0.6,
+    also_addresses=0.8,
+    min_dense=0.0,
     related=0.2,
     roadmap_related=0.55,
 )
@@ -124,7 +165,7 @@ def policy_key(passage: Passage) -> str:
 
 _NON_OPERATIVE_HEADING = re.compile(
     r"^(?:short title|title|citation|(?:legislative )?findings?|(?:statement of )?purpose|(?:legislative )?intent|"
-    r"declaration of policy|effective dates?|severability|savings clause|repealer)\b",
+    r"declaration of policy|background|preamble|recitals?|effective dates?|severability|savings clause|repealer)\b",
     re.IGNORECASE,
 )
 _NON_OPERATIVE_TEXT = re.compile(
@@ -199,6 +240,17 @@ class EvidenceMatcher:
         n = len(self.policies)
         self._idf = {t: math.log(n / c) for t, c in counts.items() if c <= max(1, COMMON_TERM_SHARE * n)}
 
+    @cached_property
+    def _e5_policies(self) -> np.ndarray:
+        """The policies' e5 vectors (cached on disk beside the index: ~4 s to encode, once)."""
+        settings = getattr(self.retriever, "settings", None)
+        cache = Path(settings.index_dir) / "cache" if settings is not None else None
+        return encode_passages([_policy_text(p) for p in self.policies], cache)
+
+    def warm_up(self) -> None:
+        """Load both encoders and the policies' e5 vectors now, so the first bill is checked at full speed."""
+        self.score_all([Provision("0", "section", None, "A district shall award credit for mastery.")])
+
     # -- the Matcher protocol
 
     def match(self, provision: Provision) -> list[Match]:
@@ -210,19 +262,30 @@ class EvidenceMatcher:
 
     # -- features (also what calibration fits on)
 
-    def score_all(self, provisions: Sequence[Provision]) -> list[_Scored]:
+    def score_all(self, provisions: Sequence[Provision], features: Sequence[str] | None = None) -> list[_Scored]:
+        """Each provision's features against every policy (``features``: these columns, not the calibration's)."""
+        names = tuple(features or self.calibration.features)
         texts = [_query(p) for p in provisions]
         sentences = [split_sentences(p.text) or [p.text] for p in provisions]
         flat = [s for group in sentences for s in group]
         vectors = shared_encoder().encode(texts + flat)
         provision_vectors, sentence_vectors = vectors[: len(texts)], vectors[len(texts) :]
+        e5 = encode_queries(texts) @ self._e5_policies.T
         out, start = [], 0
-        for text, vector, group in zip(texts, provision_vectors, sentences):
-            out.append(self._score(text, vector, group, sentence_vectors[start : start + len(group)]))
+        for text, vector, group, e5_row in zip(texts, provision_vectors, sentences, e5):
+            out.append(self._score(text, vector, group, sentence_vectors[start : start + len(group)], e5_row, names))
             start += len(group)
         return out
 
-    def _score(self, text: str, vector: np.ndarray, sentences: list[str], sentence_vectors: np.ndarray) -> _Scored:
+    def _score(
+        self,
+        text: str,
+        vector: np.ndarray,
+        sentences: list[str],
+        sentence_vectors: np.ndarray,
+        e5: np.ndarray,
+        names: tuple[str, ...],
+    ) -> _Scored:
         dense = np.array([float(self._passage_vectors[p.id] @ vector) for p in self.policies])
         bm25 = dict(self.retriever.sparse(text, self._filters, len(self.policies)))
         terms = content_terms(text)
@@ -245,8 +308,10 @@ class EvidenceMatcher:
             "z_dense": _standard(dense),
             "z_sentence": _standard(best),
             "z_bm25": _standard(bm),
+            "e5": e5,
+            "z_e5": _standard(e5),
         }
-        values = np.stack([features[name] for name in self.calibration.features], axis=1)
+        values = np.stack([features[name] for name in names], axis=1)
         return _Scored(values, dense, evidence, sentences, sentence_vectors)
 
     # -- the decision
@@ -256,13 +321,13 @@ class EvidenceMatcher:
         c = calibration or self.calibration
         probability = c.probability(scored.values)
         order = [int(i) for i in np.argsort(-probability, kind="stable")]
-        operative = non_operative(provision) is None
+        admitted = non_operative(provision) is None and c.admits(probability, scored.dense) >= c.addresses
         matches: list[Match] = []
         addressed = 0
         for rank, i in enumerate(order[: 2 * c.max_matches]):
             p = float(probability[i])
-            bar = c.addresses if rank == 0 else c.also_addresses
-            if operative and addressed == rank and p >= bar and scored.dense[i] >= c.min_dense:
+            passes = rank == 0 or p >= c.also_addresses
+            if admitted and addressed == rank and passes and scored.dense[i] >= c.min_dense:
                 status = ADDRESSES
                 addressed += 1
             elif p >= c.related:
@@ -292,6 +357,10 @@ class EvidenceMatcher:
 
 def _query(provision: Provision) -> str:
     return f"{provision.heading}. {provision.text}" if provision.heading else provision.text
+
+
+def _policy_text(policy: Passage) -> str:
+    return f"{policy.heading}. {policy.text}"
 
 
 def _standard(values: np.ndarray) -> np.ndarray:

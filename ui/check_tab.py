@@ -230,8 +230,17 @@ class CheckTab:
         path.write_text(memo, encoding="utf-8")
         return str(path)
 
+    def warm_up(self) -> None:
+        """Load the matcher's encoders and policy vectors off the request path (the first bill then takes
+        about a second, not five); a corpus without the framework is reported when a bill is checked."""
+        try:
+            self.checker().warm_up()
+        except UserError:
+            pass
+
     def build(self) -> None:
         """The tab's components and events; call inside ``with gr.Tab(...)`` of the app's Blocks."""
+        threading.Thread(target=self.warm_up, name="warm-crosswalk", daemon=True).start()
         with gr.Row(equal_height=False):
             with gr.Column(scale=2):
                 text = gr.Textbox(

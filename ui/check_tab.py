@@ -9,6 +9,7 @@ and no round trip. All bill and document text is escaped: a bill is untrusted in
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -233,10 +234,8 @@ class CheckTab:
     def warm_up(self) -> None:
         """Load the matcher's encoders and policy vectors off the request path (the first bill then takes
         about a second, not five); a corpus without the framework is reported when a bill is checked."""
-        try:
+        with contextlib.suppress(UserError):
             self.checker().warm_up()
-        except UserError:
-            pass
 
     def build(self) -> None:
         """The tab's components and events; call inside ``with gr.Tab(...)`` of the app's Blocks."""

@@ -115,7 +115,8 @@ class CheckReport:
         addressed = sum(a for a, _ in by_part.values())
         (t_done, t_all), (i_done, i_all) = by_part[TRANSFORMATIVE_POLICY], by_part[IMPLEMENTATION_ACTION]
         text = (
-            f"This document has {n} provision{'s' if n != 1 else ''}; {addressing} of them address the framework. "
+            f"This document has {n} provision{'s' if n != 1 else ''}; {addressing} of them "
+            f"address{'es' if addressing == 1 else ''} the framework. "
             f"Together they address {addressed} of the framework's {total} policies: {t_done} of {t_all} "
             f"transformative policies and {i_done} of {i_all} implementation actions."
         )

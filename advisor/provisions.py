@@ -39,6 +39,14 @@ _PARAGRAPH_SIGN = re.compile(rf"^§§?\s*(?P<number>{_NUMBER}){_TAIL}")
 _ARTICLE = re.compile(rf"^(?:Article|ARTICLE|Art\.)\s+(?P<number>[IVXLC]+|\d+)\b{_TAIL}")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 _MODAL = re.compile(r"\b(?:shall|may|must|will|means|is|are|does|do|has|have)\b", re.IGNORECASE)
+_UNNUMBERED = ("heading", "paragraph")  # kinds found without a number, so a short one may be residue
+# Lines between a bill's number and its name that are not its name: sponsors, referral, enacting boilerplate.
+_NOT_THE_NAME = re.compile(
+    r"^(?:(?:introduced|sponsored|offered|requested|prefiled) by|by:|by (?:senators?|representatives?)|"
+    r"referred to|(?:a )?bill for an act$|(?:a )?bill$|an act$|prime sponsor|.*\bsession$|.*\blegislature$)",
+    re.IGNORECASE,
+)
+_ENTITLED = re.compile(r"^entitled\s+", re.IGNORECASE)
 _SHORT_TITLE_LINE = 6  # a first line this short ("SENATE BILL 77") is joined with the next for the title
 # A memorandum's header fields ("TO: Superintendents", "RE: Credit flexibility") head the document, not a provision.
 _MEMO_FIELD = re.compile(r"^(?:to|from|date|re|subject|cc|bcc|attn|attention)\s*:", re.IGNORECASE)
@@ -165,7 +173,10 @@ def split_bill(
         found = splitter(cleaned)
         if found is not None:
             preamble, provisions = found
-            provisions = [p for p in provisions if len(p.text.split()) >= MIN_PROVISION_WORDS or p.kind != "paragraph"]
+            # a short block under a heading is a signature ("GOVERNOR" under the governor's name), not a provision
+            provisions = [
+                p for p in provisions if len(p.text.split()) >= MIN_PROVISION_WORDS or p.kind not in _UNNUMBERED
+            ]
             provisions = [p for p in provisions if p.text.strip()]
             if provisions:
                 if structure == "numbered sections" and all(p.kind == "article" for p in provisions):
@@ -334,5 +345,6 @@ def _title(preamble: list[_Line]) -> str | None:
         return None
     title = texts[0]
     if len(title.split()) <= _SHORT_TITLE_LINE and re.search(r"\d", title) and len(texts) > 1:
-        title = f"{title}: {texts[1]}"
+        name = next((t for t in texts[1:] if not _NOT_THE_NAME.match(t)), texts[1])
+        title = f"{title}: {_ENTITLED.sub('', name)}"
     return one_line(title, 200)

@@ -117,6 +117,23 @@ def test_rules_an_em_dash_before_a_lead_in_and_a_heading_on_the_next_line():
     assert below.provisions[2].text == "Every student in grade 9\nshall have a plan."  # a sentence, not a heading
 
 
+def test_a_bill_number_takes_the_bills_name_not_its_sponsors():
+    bill = _split(
+        "HOUSE BILL NO. 2318\nSECOND REGULAR SESSION\nINTRODUCED BY REPRESENTATIVES OKAFOR AND BARRERA\n"
+        "REFERRED TO THE COMMITTEE ON EDUCATION\n\nA BILL FOR AN ACT\n\nENTITLED AN ACT CONCERNING PATHWAYS.\n\n"
+        "SECTION 1. SHORT TITLE. This act may be cited as the Paths Act.\n"
+    )
+    assert bill.title == "HOUSE BILL NO. 2318: AN ACT CONCERNING PATHWAYS."
+
+
+def test_a_signature_under_a_heading_is_not_a_provision():
+    bill = _split(
+        "Plan for Learning\n\nCredit\nDistricts may award credit for demonstrated mastery.\n\n"
+        "Pathways\nEvery student will have access to a career pathway.\n\nJANE DOE\nGOVERNOR\n"
+    )
+    assert [p.heading for p in bill.provisions] == ["Credit", "Pathways"]
+
+
 def test_a_memorandum_header_is_not_a_provision():
     memo = (
         "MEMORANDUM\nTO: District superintendents\nFROM: Commissioner of Education\nDATE: March 3, 2027\n"

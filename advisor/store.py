@@ -326,8 +326,9 @@ def umask() -> int:
     return mask
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, data: str | bytes) -> None:
     """Write a temporary file beside ``path`` and rename it over, so readers see old or new, never half.
+    ``data``: text (UTF-8) or bytes.
 
     A new file gets the permissions the user's umask gives, as any file would (0664 under a group's
     umask 002, so a shared install stays shared); a replaced file keeps the permissions it had."""
@@ -339,10 +340,10 @@ def write_atomically(path: Path, text: str) -> None:
     temp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0666 less the umask
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with os.fdopen(fd, "wb") as out:
             if mode is not None:
                 os.fchmod(out.fileno(), mode)
-            out.write(text)
+            out.write(data.encode("utf-8") if isinstance(data, str) else data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, path)

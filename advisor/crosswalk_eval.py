@@ -9,9 +9,10 @@ Metrics, per split (``dev`` tuned on, ``heldout`` never):
 - policy precision, recall and F1: over (provision, policy) pairs with status "addresses",
   micro-averaged against the labels.
 
-``python -m advisor.crosswalk_eval calibrate`` fits the matcher's logistic model on the dev bills
-and picks its thresholds by leave-one-bill-out cross-validation over them; it prints the
-cross-validated figures and the ``Calibration`` to paste into advisor/crosswalk.py.
+``python -m advisor.crosswalk_eval calibrate`` fits the matcher's two logistic models (the pair model
+and the gate) on the dev bills and picks its thresholds by leave-one-bill-out cross-validation over
+them; it prints the cross-validated and the nested figures and the ``Calibration`` to paste into
+advisor/crosswalk.py.
 ``python -m advisor.crosswalk_eval`` prints the figures per split and the failure table.
 """
 

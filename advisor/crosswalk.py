@@ -195,6 +195,24 @@ def non_operative(provision: Provision) -> str | None:
     return None
 
 
+# A definitions section ("Definitions. As used in this act: ...") defines terms; it can address only a
+# framework policy that is itself about definitions ("System Purpose › Definitions").
+_DEFINITIONS_HEADING = re.compile(r"^(?:definitions?|terms defined|meaning of terms)\b", re.IGNORECASE)
+_DEFINITIONS_LEAD_IN = re.compile(
+    r"^(?:as used in|in|for (?:the )?purposes? of) this (?:act|chapter|article|section|part|rule|title|subchapter|"
+    r"agreement|compact|order|resolution|policy|subsection)\b(?:, unless[^:]*)?(?::|,?\s+[“\"])",
+    re.IGNORECASE,
+)
+_ABOUT_DEFINITIONS = re.compile(r"\bdefinitions?\b", re.IGNORECASE)
+
+
+def defines_terms(provision: Provision) -> bool:
+    """A definitions section, by its heading or its lead-in ("As used in this act:", "In this Act:")."""
+    return bool(
+        _DEFINITIONS_HEADING.match(provision.heading or "") or _DEFINITIONS_LEAD_IN.match(provision.text.strip())
+    )
+
+
 # --------------------------------------------------------------------------------- the offline matcher
 
 
@@ -239,6 +257,7 @@ class EvidenceMatcher:
                 counts[term] = counts.get(term, 0) + 1
         n = len(self.policies)
         self._idf = {t: math.log(n / c) for t, c in counts.items() if c <= max(1, COMMON_TERM_SHARE * n)}
+        self._definitions_policies = np.array([bool(_ABOUT_DEFINITIONS.search(p.heading or "")) for p in self.policies])
 
     @cached_property
     def _e5_policies(self) -> np.ndarray:
@@ -321,22 +340,32 @@ class EvidenceMatcher:
         c = calibration or self.calibration
         probability = c.probability(scored.values)
         order = [int(i) for i in np.argsort(-probability, kind="stable")]
-        admitted = non_operative(provision) is None and c.admits(probability, scored.dense) >= c.addresses
-        matches: list[Match] = []
-        addressed = 0
-        for rank, i in enumerate(order[: 2 * c.max_matches]):
-            p = float(probability[i])
-            passes = rank == 0 or p >= c.also_addresses
-            if admitted and addressed == rank and passes and scored.dense[i] >= c.min_dense:
-                status = ADDRESSES
-                addressed += 1
-            elif p >= c.related:
-                status = RELATED
-            else:
+        addressable = self.addressable(provision)
+        admitted = (
+            non_operative(provision) is None
+            and c.admits(np.where(addressable, probability, 0.0), scored.dense) >= c.addresses
+        )
+        chosen: list[int] = []
+        for i in (i for i in order if admitted and addressable[i]):
+            if len(chosen) == c.max_matches or (chosen and probability[i] < c.also_addresses):
                 break
-            matches.append(Match(self.policies[i], status, round(p, 4), scored.evidence[i]))
-        matches = [m for m in matches if m.status == ADDRESSES] + [m for m in matches if m.status == RELATED]
-        return matches[: c.max_matches + addressed] + (self._roadmap(scored, c) if addressed else [])
+            if scored.dense[i] < c.min_dense:
+                break
+            chosen.append(i)
+        related = [i for i in order if i not in chosen and probability[i] >= c.related][: c.max_matches]
+        matches = [
+            Match(self.policies[i], status, round(float(probability[i]), 4), scored.evidence[i])
+            for status, group in ((ADDRESSES, chosen), (RELATED, related))
+            for i in group
+        ]
+        return matches + (self._roadmap(scored, c) if chosen else [])
+
+    def addressable(self, provision: Provision) -> np.ndarray:
+        """Which policies the provision could address: all of them, except that a definitions section
+        (which defines terms and enacts nothing else) can address only a policy about definitions."""
+        if defines_terms(provision):
+            return self._definitions_policies
+        return np.ones(len(self.policies), dtype=bool)
 
     def _roadmap(self, scored: _Scored, c: Calibration) -> list[Match]:
         """The RFA roadmap item closest to a provision that addresses a policy, as related reading."""

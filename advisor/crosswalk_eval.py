@@ -243,8 +243,13 @@ def calibrate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> Calibrated
         return values, np.concatenate(targets)
 
     pair_fits = {b.path: _fit(*pairs([o for o in dev if o is not b])) for b in dev}
-    gate_rows = {
-        b.path: np.array([gate_features(pair_fits[b.path].probability(s.values), s.dense) for s in scored[b.path]])
+    gate_rows = {  # what the gate sees in ``decide``: the probabilities of the policies a provision can address
+        b.path: np.array(
+            [
+                gate_features(np.where(matcher.addressable(p), pair_fits[b.path].probability(s.values), 0.0), s.dense)
+                for p, s in zip(b.bill.provisions, scored[b.path])
+            ]
+        )
         for b in dev
     }
     gate_targets = {b.path: np.array([bool(label.addresses) for label in b.labels], float) for b in dev}

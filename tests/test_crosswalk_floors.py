@@ -17,6 +17,7 @@ from advisor.crosswalk import (
     Evidence,
     EvidenceMatcher,
     Match,
+    defines_terms,
     gate_features,
     non_operative,
     policy_key,
@@ -101,6 +102,34 @@ def test_non_operative_clauses_address_nothing():
     assert non_operative(provision("Districts have told us that rules get in the way; we will help.", "BACKGROUND"))
     assert non_operative(provision("Students learn at different rates in different places."))  # no operative verb
     assert non_operative(provision("A district shall award credit for demonstrated mastery.")) is None
+
+
+def test_a_definitions_section_is_known_by_its_heading_or_its_lead_in():
+    def provision(text: str, heading: str | None = None) -> Provision:
+        return Provision("2", "section", heading, text)
+
+    assert defines_terms(provision('(a) "Board" means the state board of education.', "Definitions"))
+    assert defines_terms(provision('As used in this act, unless the context requires otherwise: (1) "Board" means'))
+    assert defines_terms(provision('In this Act: (1) "Mastery" means a student has met a learning target.'))
+    assert defines_terms(provision('As used in this chapter, "micro-credential" means a short credential.'))
+    assert not defines_terms(provision("In this section, the department shall award grants for tutoring."))
+    assert not defines_terms(provision("A district shall define mastery for each course.", "Credit for mastery"))
+
+
+def test_a_definitions_section_addresses_only_a_policy_about_definitions(matcher):
+    text = (
+        'As used in this act: (1) "Micro-credential" means a competency-based credential that an educator earns '
+        'by demonstrating a specific teaching skill. (2) "Competency-based education" means instruction in which '
+        "students advance upon demonstrated mastery and receive differentiated support."
+    )
+    definitions = Provision("2", "section", "Definitions", text)
+    operative = Provision("3", "section", "Micro-credentials", text.replace("As used in this act:", "The board shall"))
+    about_definitions = {policy_key(p) for p in matcher.policies if "Definitions" in p.heading}
+    assert about_definitions  # the framework names its definitions policies so
+    found = [m for m in matcher.match(definitions) if m.status == ADDRESSES]
+    assert {m.key for m in found} <= about_definitions
+    assert any(m.status == "related" for m in matcher.match(definitions))  # the terms still point somewhere
+    assert matcher.addressable(operative).all()  # an operative section may address any policy
 
 
 class _FixedMatcher:

@@ -56,6 +56,7 @@ class Label:
     addresses: tuple[str, ...]
     related: tuple[str, ...]
     note: str = ""
+    batch: str = ""  # when a held-out document was written ("stop 21"): each batch is first scored once, blind
 
 
 @dataclass
@@ -76,7 +77,13 @@ def load_bills(path: Path = LABELS, policies: set[str] | None = None) -> list[La
         try:
             d = json.loads(line)
             label = Label(
-                d["bill"], d["split"], str(d["provision"]), d["starts"], tuple(d["addresses"]), tuple(d["related"])
+                d["bill"],
+                d["split"],
+                str(d["provision"]),
+                d["starts"],
+                tuple(d["addresses"]),
+                tuple(d["related"]),
+                batch=d.get("batch", ""),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{number}: not a valid label line ({exc})") from None
@@ -162,18 +169,26 @@ def addressed(matches: list[Match]) -> list[str]:
 class CrosswalkRun:
     scores: dict[str, CrosswalkScores]
     failures: list[dict[str, Any]]
+    batches: dict[str, CrosswalkScores] = field(default_factory=dict)  # "heldout, stop 21": a split's batches
 
     def to_json(self) -> dict[str, Any]:
-        return {"scores": {s: asdict(v) for s, v in self.scores.items()}, "failures": self.failures}
+        return {
+            "scores": {s: asdict(v) for s, v in self.scores.items()},
+            "batches": {s: asdict(v) for s, v in self.batches.items()},
+            "failures": self.failures,
+        }
 
 
 def evaluate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> CrosswalkRun:
     tallies = {split: _Tally() for split in SPLITS}
+    batches: dict[str, _Tally] = {}
     failures = []
     for item in bills:
         matched = matcher.match_all(item.bill.provisions)
         for provision, label, matches in zip(item.bill.provisions, item.labels, matched):
             predicted = addressed(matches)
+            if label.batch:
+                batches.setdefault(f"{label.split}, {label.batch}", _Tally()).add(label, predicted)
             if not tallies[label.split].add(label, predicted):
                 failures.append(
                     {
@@ -186,7 +201,9 @@ def evaluate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> CrosswalkRu
                         "best": f"{matches[0].key} ({matches[0].score:.2f})" if matches else "",
                     }
                 )
-    return CrosswalkRun({split: t.scores() for split, t in tallies.items() if t.bills}, failures)
+    scores = {split: t.scores() for split, t in tallies.items() if t.bills}
+    several = {name: t for name, t in batches.items() if sum(n.startswith(name.split(",")[0]) for n in batches) > 1}
+    return CrosswalkRun(scores, failures, {name: t.scores() for name, t in sorted(several.items())})
 
 
 # ------------------------------------------------------------------------------ calibration
@@ -322,11 +339,12 @@ def table(run: CrosswalkRun) -> list[str]:
         "| split | bills | provisions (in / outside) | " + " | ".join(c for _, c in SCORE_COLUMNS) + " |",
         "|---" * (len(SCORE_COLUMNS) + 3) + "|",
     ]
-    for split in ("heldout", "dev"):
-        s = run.scores.get(split)
+    rows = [(split, run.scores.get(split)) for split in ("heldout", "dev")]
+    rows += [(f"{name} only", s) for name, s in run.batches.items()]
+    for name, s in rows:
         if s:
             values = " | ".join(f"{getattr(s, key):.3f}" for key, _ in SCORE_COLUMNS)
-            lines.append(f"| {split} | {s.bills} | {s.provisions} ({s.in_framework} / {s.outside}) | {values} |")
+            lines.append(f"| {name} | {s.bills} | {s.provisions} ({s.in_framework} / {s.outside}) | {values} |")
     return lines
 
 

@@ -7,6 +7,8 @@ used to fit or tune the matcher.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -22,7 +24,7 @@ from advisor.crosswalk import (
     non_operative,
     policy_key,
 )
-from advisor.crosswalk_eval import calibrate, evaluate, load_bills
+from advisor.crosswalk_eval import Label, LabelledBill, calibrate, evaluate, load_bills, table
 from advisor.provisions import Provision, bill_from_text
 
 FLOORS = {  # top-1, outside accuracy, policy precision, recall, F1
@@ -156,3 +158,28 @@ def test_the_matcher_is_replaceable(matcher):
     assert data["provisions"][0]["matches"][0]["heading"] == policy.heading
     assert data["provisions"][1]["matches"] == [] and data["provisions"][1]["note"]
     assert data["policies"][0]["status"] == "addressed" and data["policies"][0]["provisions"] == ["1"]
+
+
+def test_the_figures_are_also_given_per_batch_of_held_out_documents(matcher):
+    """A split written in several batches reports each, so a fresh batch's first (blind) score stands apart."""
+    policy = matcher.policies[0]
+    stand_in = _FixedMatcher(policy, Evidence("The state shall fund grants.", policy.sentences[0], 0.9, ()))
+    bill = bill_from_text(
+        "Section 1. Grants. The state shall fund grants.\n\nSection 2. Buses. Buses shall be yellow.", 10_000
+    )
+
+    def labelled(name: str, batch: str, first: tuple[str, ...]) -> LabelledBill:
+        labels = [
+            Label(name, "heldout", "1", "The state", first, (), batch=batch),
+            Label(name, "heldout", "2", "Buses", (), (), batch=batch),
+        ]
+        return LabelledBill(Path(name), "heldout", bill, labels)
+
+    run = evaluate(stand_in, [labelled("a.txt", "stop 20", (policy_key(policy),)), labelled("b.txt", "stop 21", ())])
+    assert run.scores["heldout"].provisions == 4
+    assert run.batches["heldout, stop 20"].top1 == 1.0 and run.batches["heldout, stop 21"].outside_accuracy == 0.5
+    assert [line.split(" | ")[0] for line in table(run)[2:]] == [
+        "| heldout",
+        "| heldout, stop 20 only",
+        "| heldout, stop 21 only",
+    ]

@@ -404,12 +404,16 @@ class _HtmlToMarkdown(HTMLParser):
             self.out.append("\n\n" + "#" * int(tag[1]) + " ")
         elif tag == "li":
             self.out.append("\n- ")
+        elif tag in ("td", "th"):  # a table row becomes "| cell | cell |", not its cells run together
+            self.out.append(" | ")
         elif tag in self.BLOCKS:
             self.out.append("\n\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self.SKIP:
             self.skip_depth = max(0, self.skip_depth - 1)
+        elif tag == "tr":
+            self.out.append(" |\n\n")
         elif tag in {"h1", "h2", "h3", "h4", "h5", "h6"} or tag in self.BLOCKS:
             self.out.append("\n\n")
 

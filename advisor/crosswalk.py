@@ -199,8 +199,9 @@ def non_operative(provision: Provision) -> str | None:
 # framework policy that is itself about definitions ("System Purpose › Definitions").
 _DEFINITIONS_HEADING = re.compile(r"^(?:definitions?|terms defined|meaning of terms)\b", re.IGNORECASE)
 _DEFINITIONS_LEAD_IN = re.compile(
-    r"^(?:as used in|in|for (?:the )?purposes? of) this (?:act|chapter|article|section|part|rule|title|subchapter|"
-    r"agreement|compact|order|resolution|policy|subsection)\b(?:, unless[^:]*)?(?::|,?\s+[“\"])",
+    r"^(?:as used in|in|for (?:the )?purposes? of) (?:this|these) (?:acts?|chapters?|articles?|sections?|parts?|"
+    r"rules?|regulations?|titles?|subchapters?|agreements?|compacts?|orders?|resolutions?|polic(?:y|ies)|subsections?)"
+    r"\b(?:, unless[^:]*)?(?::|,?\s+[“\"])",
     re.IGNORECASE,
 )
 _ABOUT_DEFINITIONS = re.compile(r"\bdefinitions?\b", re.IGNORECASE)

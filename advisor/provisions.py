@@ -32,18 +32,50 @@ TRIED = (
 _NUMBER = r"\d+[A-Za-z]?(?:[.-]\d+)*"
 # After the number: a period, colon or dash, the end of the line, or a capitalised heading or "(a)".
 # "Section 5 of this act ..." and "Section 22-7-1013, Revised Statutes, is amended" are text, not headings.
-_TAIL = r"(?:\s*[.:]\s*|\s+[—–-]\s+|\s*$|\s+(?=[A-Z(\"“]))(?P<rest>.*)$"
+_TAIL = r"(?:\s*[.:]\s*|\s+[—–-]\s+|\s*[—–]\s*|\s*$|\s+(?=[A-Z(\"“]))(?P<rest>.*)$"
 # Regulations number their sections as rules: "Rule 1.01 Authority."
 _SECTION = re.compile(rf"^(?:Section|SECTION|Sec\.|SEC\.|Sect\.|Rule|RULE)\s*(?P<number>{_NUMBER}){_TAIL}")
 _PARAGRAPH_SIGN = re.compile(rf"^§§?\s*(?P<number>{_NUMBER}){_TAIL}")
 _ARTICLE = re.compile(rf"^(?:Article|ARTICLE|Art\.)\s+(?P<number>[IVXLC]+|\d+)\b{_TAIL}")
+# A budget bill's line items ("Item 240. Department of Education ..... $21,486,000") and a plan's strategies.
+_ITEM = re.compile(rf"^(?:Item|ITEM)\s+(?P<number>{_NUMBER}){_TAIL}")
+_STRATEGY = re.compile(rf"^(?:Strategy|STRATEGY|Action|ACTION|Objective|OBJECTIVE)\s+(?P<number>{_NUMBER}){_TAIL}")
+# Groupings above the provisions, kept as their context: "TITLE II—PATHWAYS", "Goal 1. Clear expectations".
+_GROUP = re.compile(
+    rf"^(?:Title|TITLE|Chapter|CHAPTER|Part|PART|Goal|GOAL|Priority|PRIORITY)\s+(?P<number>[IVXLC]+|\d+)\b{_TAIL}"
+)
+# Numbers without a word, read only when a document has no worded ones: a regulation's "2.03 Heading.",
+# guidance's "Q3. Question?", an executive order's "4. The Commissioner shall ...".
+_DECIMAL = re.compile(r"^(?P<number>\d{1,3}\.\d{1,3}[A-Za-z]?)\s+(?=[A-Z])(?P<rest>.*)$")
+_QUESTION = re.compile(r"^Q\.?\s?(?P<number>\d{1,3})[.:)]\s+(?P<rest>\S.*)$")
+_NUMBERED_PARAGRAPH = re.compile(r"^(?P<number>\d{1,3})\.\s+(?P<rest>\S.*)$")
+_SUB_ITEM = re.compile(r"^(?:[a-z]{1,3}[.)]|\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))\s")
+_LEADER = re.compile(r"\s*\.{4,}\s*")  # "Central Office Operations ..... $21,486,000"
+# Where a document's last provision ends: a signature block, an editor's note, a long rule.
+_TRAILING_MATTER = re.compile(
+    r"^(?:in witness whereof|given under my hand|editor'?s notes?\b|history:|source:|[_*=-]{5,}\s*$)", re.IGNORECASE
+)
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 _MODAL = re.compile(r"\b(?:shall|may|must|will|means|is|are|does|do|has|have)\b", re.IGNORECASE)
 _UNNUMBERED = ("heading", "paragraph")  # kinds found without a number, so a short one may be residue
 # Lines between a bill's number and its name that are not its name: sponsors, referral, enacting boilerplate.
 _NOT_THE_NAME = re.compile(
     r"^(?:(?:introduced|sponsored|offered|requested|prefiled) by|by:|by (?:senators?|representatives?)|"
-    r"referred to|(?:a )?bill for an act$|(?:a )?bill$|an act$|prime sponsor|.*\bsession$|.*\blegislature$)",
+    r"referred to|(?:a )?bill for an act$|(?:a )?bill$|an act$|prime sponsor|.*\bsession\b|.*\blegislature$|"
+    r".*\bgeneral assembly$|\(|(?:co-?)?sponsors?:|(?:introduced|filed|dated|passed)?,?\s*"
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d)",
+    re.IGNORECASE,
+)
+# A bill's or resolution's long title, which describes it and enacts nothing: "AN ACT relating to ...".
+_LONG_TITLE = re.compile(
+    r"^(?:(?:A|AN)\s+(?:(?:JOINT|CONCURRENT|SENATE|HOUSE)\s+)*(?:RESOLUTION|ACT|BILL)\b|"
+    r"An?\s+(?:(?:Joint|Concurrent|Senate|House)\s+)*(?:Resolution|Act|Bill|resolution|act|bill)\s+"
+    r"(?:relating|concerning|establishing|to|for|providing|making|amending|directing|urging|requesting)\b)"
+)
+_BRACKETED = re.compile(r"^\[.*\]$")  # "[GREAT SEAL OF THE STATE]": a picture's caption, not a name
+_DOCUMENT_NAME = re.compile(
+    r"\b(?:bill|act|resolution|order|rules?|regulations?|memorandum|plan|code|ccr|guidance|ordinance|compact|"
+    r"agreement|statutes?|house|senate|assembly)\b",
     re.IGNORECASE,
 )
 _ENTITLED = re.compile(r"^entitled\s+", re.IGNORECASE)
@@ -60,26 +92,39 @@ class Provision:
     """One citable unit of a bill: its number as written, its heading (if any) and its exact text."""
 
     id: str
-    kind: str  # "section", "article", "heading" (a section found by its heading) or "paragraph"
+    kind: str  # one of KINDS: "section", "article", "item", "strategy", "question", "heading", "paragraph"
     heading: str | None
     text: str
-    context: str | None = None  # the article a section sits in, when there is one
+    context: str | None = None  # the article, title or goal a provision sits in, when there is one
 
     @property
     def label(self) -> str:
-        """How a person names it: "Section 4", "Article II", "Paragraph 3"."""
-        return {"section": "Section", "article": "Article", "heading": "Part", "paragraph": "Paragraph"}[
-            self.kind
-        ] + f" {self.id}"
+        """How a person names it: "Section 4", "Article II", "Item 240", "Paragraph 3"."""
+        return f"{KINDS[self.kind]} {self.id}"
 
     @property
     def cite(self) -> str:
-        """The bill-side citation marker: [B§4], [B Art. II], [B¶3]."""
+        """The bill-side citation marker: [B§4], [B Art. II], [B Item 240], [B Q3], [B¶3]."""
         if self.kind == "section":
             return f"B§{self.id}"
         if self.kind == "article":
             return f"B Art. {self.id}"
+        if self.kind in ("item", "strategy"):
+            return f"B {KINDS[self.kind]} {self.id}"
+        if self.kind == "question":
+            return f"B Q{self.id}"
         return f"B¶{self.id}"
+
+
+KINDS = {  # a provision's kind -> how a person names it
+    "section": "Section",
+    "article": "Article",
+    "item": "Item",  # a budget bill's line item
+    "strategy": "Strategy",  # a strategic plan's strategy or action under its goals
+    "question": "Question",  # guidance written as questions and answers
+    "heading": "Part",  # a section found by its unnumbered heading
+    "paragraph": "Paragraph",
+}
 
 
 @dataclass(frozen=True)
@@ -179,37 +224,117 @@ def split_bill(
             ]
             provisions = [p for p in provisions if p.text.strip()]
             if provisions:
-                if structure == "numbered sections" and all(p.kind == "article" for p in provisions):
-                    structure = "articles"
+                if structure == "numbered sections":
+                    structure = _STRUCTURE.get(provisions[0].kind, structure)
                 name = title or _title(preamble) or fallback_title
                 return Bill(name, file, tuple(provisions), structure)
     raise UserError(f"{file or 'The text'}: no provisions found; tried {TRIED}.")
 
 
+_STRUCTURE = {  # a numbered document's structure, named for its provisions
+    "article": "articles",
+    "item": "line items",
+    "strategy": "strategies",
+    "question": "questions",
+    "paragraph": "numbered paragraphs",
+}
+# Worded numbers, tried in this order on each line; the first of _UNITS a document has makes its provisions.
+_WORDED = (
+    ("section", _SECTION),
+    ("section", _PARAGRAPH_SIGN),
+    ("item", _ITEM),
+    ("strategy", _STRATEGY),
+    ("article", _ARTICLE),
+    ("group", _GROUP),
+)
+_UNITS = ("section", "item", "strategy", "article")
+_BARE = (("section", _DECIMAL), ("question", _QUESTION), ("paragraph", _NUMBERED_PARAGRAPH))
+
+
+@dataclass(frozen=True)
+class _Mark:
+    line: int
+    kind: str
+    number: str
+    rest: str  # the rest of the numbered line
+
+
 def _numbered(lines: list[_Line]) -> tuple[list[_Line], list[Provision]] | None:
-    """Sections (or, when there are none, articles) found by their numbered headings."""
-    marks = []  # (line index, kind, number, rest of the line)
-    for i, line in enumerate(lines):
-        for kind, pattern in (("section", _SECTION), ("section", _PARAGRAPH_SIGN), ("article", _ARTICLE)):
-            m = pattern.match(line.text)
-            if m:
-                marks.append((i, kind, m.group("number"), m.group("rest").strip()))
-                break
-    if not marks:
-        return None
-    unit = "section" if any(kind == "section" for _, kind, _, _ in marks) else "article"
+    """Provisions found by their numbered headings. Articles, titles, parts and goals that hold sections
+    (or items, strategies) are their context; numbers without a word count only in a document without
+    worded ones."""
+    marks = _marks(lines, _WORDED)
+    unit = next((kind for kind in _UNITS if any(m.kind == kind for m in marks)), None)
+    if unit is None:
+        marks = _bare_marks(lines)
+        if not marks:
+            return None
+        unit = marks[0].kind
+    marks = [m for m in marks if m.kind in (unit, "article", "group")]
     provisions: list[Provision] = []
     context: str | None = None
-    for n, (i, kind, number, rest) in enumerate(marks):
-        end = marks[n + 1][0] if n + 1 < len(marks) else len(lines)
-        body = [line.text for line in lines[i + 1 : end]]
-        if kind != unit:  # an article heading above sections: context for the sections in it
-            heading = rest.rstrip(".:").strip()
-            context = f"Article {number}" + (f". {heading}" if _is_heading(heading) else "")
+    for n, mark in enumerate(marks):
+        end = marks[n + 1].line if n + 1 < len(marks) else _end_of_text(lines, mark.line)
+        body = [line.text for line in lines[mark.line + 1 : end]]
+        if mark.kind != unit:  # an article, title or goal above the provisions: their context
+            heading = mark.rest.rstrip(".:").strip()
+            word = lines[mark.line].text.split()[0].rstrip(".").title()
+            context = f"{word} {mark.number}" + (f". {heading}" if _is_heading(heading) else "")
             continue
-        heading, text = _heading_and_text(rest, body)
-        provisions.append(Provision(number, kind, heading, text, context if unit == "section" else None))
-    return lines[: marks[0][0]], provisions
+        if unit == "question":  # the question is what the answer answers: text, not a heading
+            heading, text = None, "\n".join(x for x in (mark.rest, *body) if x.strip())
+        elif unit in ("item", "strategy") and any(x.strip() for x in body):
+            # a budget item's line names what it funds, and how much; a strategy's line is its heading, however long
+            heading, text = _LEADER.sub(" … ", mark.rest) or None, "\n".join(x for x in body if x.strip())
+        else:
+            heading, text = _heading_and_text(mark.rest, body)
+        provisions.append(Provision(mark.number, unit, heading, text, context))
+    return lines[: marks[0].line], provisions
+
+
+def _marks(lines: list[_Line], patterns: tuple[tuple[str, re.Pattern[str]], ...]) -> list[_Mark]:
+    marks = []
+    for i, line in enumerate(lines):
+        for kind, pattern in patterns:
+            m = pattern.match(line.text)
+            if m:
+                marks.append(_Mark(i, kind, m.group("number"), m.group("rest").strip()))
+                break
+    return marks
+
+
+def _bare_marks(lines: list[_Line]) -> list[_Mark]:
+    """Numbers without a word, when they are the document's structure: at least two of them, in order;
+    numbered paragraphs must run 1, 2, 3... and be nearly every block of text from the first to the end."""
+    for kind, pattern in _BARE:
+        marks = _marks(lines, ((kind, pattern),))
+        numbers = [tuple(int(x) for x in re.findall(r"\d+", m.number)) for m in marks]
+        if len(marks) < 2 or numbers != sorted(set(numbers)):
+            continue
+        if kind == "paragraph":
+            if len(marks) < 3 or [n[0] for n in numbers] != list(range(1, len(marks) + 1)):
+                continue
+            starts = {m.line for m in marks}
+            end = _end_of_text(lines, marks[-1].line)
+            blocks = [i for i in range(marks[0].line, end) if lines[i].text and (i == 0 or not lines[i - 1].text)]
+            stray = [i for i in blocks if i not in starts and not _continues(lines[i].text)]
+            if len(stray) * 4 > len(marks):
+                continue
+        return marks
+    return []
+
+
+def _continues(text: str) -> bool:
+    """A block that carries on the paragraph above it: a lettered sub-item, or text in lower case."""
+    return bool(_SUB_ITEM.match(text)) or text[:1].islower()
+
+
+def _end_of_text(lines: list[_Line], last: int) -> int:
+    """Where the last provision's text ends: at a signature block, an editor's note or a long rule."""
+    for i in range(last + 1, len(lines)):
+        if _TRAILING_MATTER.match(lines[i].text):
+            return i
+    return len(lines)
 
 
 def _heading_and_text(rest: str, body: list[str]) -> tuple[str | None, str]:
@@ -218,16 +343,19 @@ def _heading_and_text(rest: str, body: list[str]) -> tuple[str | None, str]:
     The rest of the heading line is a heading when it is short and says nothing (no "shall",
     "may", "means"...), either alone on its line with text below it, or run in before the text
     (after a full stop, or the em dash of federal and many state bills: "CREDIT.—(a) Text"). A bare
-    "SECTION 3." takes the heading on the line below it.
+    "SECTION 3." takes the heading on the line below it. A budget item's dot leaders become " … ".
     """
+    rest = _LEADER.sub(" … ", rest)
+    if not rest and _heading_below(body):
+        first = next(i for i, line in enumerate(body) if line.strip())
+        rest, body = body[first], body[first + 1 :]  # "SECTION 3." with its heading alone on the next line
     body = [line for line in body if line.strip()]
-    if not rest and len(body) > 1 and _heading_below(body[0]):
-        rest, body = body[0], body[1:]  # "SECTION 3." with its heading alone on the next line
     body_text = "\n".join(body).strip()
     em_dash = re.match(r"^(?P<heading>[^.]{2,120}?)[.:]\s*(?:[—–]|--)\s*(?P<text>\S.*)$", rest)
     if em_dash and _is_heading(em_dash.group("heading")):  # "DEFINITIONS.—In this Act:", text after the dash
         return em_dash.group("heading").strip(), "\n".join(x for x in (em_dash.group("text"), body_text) if x)
-    if rest and body_text and not re.search(r"[.:]\s+\S", rest) and _is_heading(rest.rstrip(".:")):
+    lead_in = rest.endswith(":") and len(rest.split()) > 3  # "The Legislature finds all of the following:"
+    if rest and body_text and not lead_in and not re.search(r"[.:]\s+\S", rest) and _is_heading(rest.rstrip(".:")):
         return rest.rstrip(".:").strip(), body_text
     run_in = re.match(r"^(?P<heading>[^.]{2,120}?)[.:]\s+(?P<text>\S.*)$", rest)
     if run_in and _is_heading(run_in.group("heading")):
@@ -236,11 +364,22 @@ def _heading_and_text(rest: str, body: list[str]) -> tuple[str | None, str]:
     return None, "\n".join(x for x in (rest, body_text) if x).strip()
 
 
-def _heading_below(line: str) -> bool:
-    """A bare "SECTION 3." line's next line is its heading when it reads as one: capitals or title case."""
+def _heading_below(body: list[str]) -> bool:
+    """A bare "SECTION 3." line's next line is its heading when it reads as one: in capitals or title
+    case, or in sentence case with a blank line or a "(a)" below it; and there must be text after it."""
+    lines = [line.strip() for line in body]
+    filled = [i for i, line in enumerate(lines) if line]
+    if len(filled) < 2:
+        return False
+    line, after = lines[filled[0]], lines[filled[0] + 1]
     words = [w for w in line.split() if len(w) >= 4]
     title_case = bool(words) and sum(w[:1].isupper() for w in words) >= 0.6 * len(words)
-    return _is_heading(line.rstrip(".:")) and not re.search(r"[.:]\s+\S", line) and (line.isupper() or title_case)
+    set_apart = not after or bool(re.match(r"^\((?:\d{1,3}|[a-z]{1,4})\)\s", after))
+    return (
+        _is_heading(line.rstrip(".:"))
+        and not re.search(r"[.:]\s+\S", line)
+        and (line.isupper() or title_case or (set_apart and len(line.split()) <= 8))
+    )
 
 
 def _is_heading(candidate: str) -> bool:
@@ -311,6 +450,8 @@ def _by_paragraphs(lines: list[_Line]) -> tuple[list[_Line], list[Provision]] | 
         return None
     if not preamble and len(groups) > 1 and len(groups[0]) == 1 and _heading_line(groups[0][0]):
         preamble = groups.pop(0)
+    while len(groups) > 1 and _LONG_TITLE.match(_join(groups[0])):  # "A JOINT RESOLUTION establishing ..."
+        preamble = preamble + groups.pop(0)
     paragraphs = [_join(g) for g in groups]
     paragraphs = [p for p in paragraphs if len(p.split()) >= MIN_PROVISION_WORDS]
     return preamble, [Provision(str(n), "paragraph", None, p) for n, p in enumerate(paragraphs, start=1)]
@@ -339,12 +480,17 @@ def _memo_header(groups: list[list[_Line]]) -> tuple[list[_Line], list[list[_Lin
 
 
 def _title(preamble: list[_Line]) -> str | None:
-    """The first line before the provisions; a bill number alone ("SENATE BILL 77") takes the next line too."""
-    texts = [line.text for line in preamble if line.text]
+    """The line that names the document with its number ("EXECUTIVE ORDER 2027-04", "1 CCR 301-114"), else
+    the first line; a number alone takes the document's name from the next line, a memo its subject."""
+    texts = [line.text for line in preamble if line.text and not _BRACKETED.match(line.text)]
     if not texts:
         return None
-    title = texts[0]
-    if len(title.split()) <= _SHORT_TITLE_LINE and re.search(r"\d", title) and len(texts) > 1:
-        name = next((t for t in texts[1:] if not _NOT_THE_NAME.match(t)), texts[1])
+    named = next((i for i, t in enumerate(texts[:8]) if re.search(r"\d", t) and _DOCUMENT_NAME.search(t)), 0)
+    title, after = texts[named], texts[named + 1 :]
+    subject = next((m.group("subject") for t in after if (m := _MEMO_SUBJECT.match(t))), None)
+    if subject and subject not in title:
+        title = f"{title}: {subject}"
+    elif len(title.split()) <= _SHORT_TITLE_LINE and re.search(r"\d", title) and ":" not in title and after:
+        name = next((t for t in after if not _NOT_THE_NAME.match(t) and not _MEMO_FIELD.match(t)), after[0])
         title = f"{title}: {_ENTITLED.sub('', name)}"
     return one_line(title, 200)

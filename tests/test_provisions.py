@@ -83,6 +83,120 @@ def test_each_numbered_heading_style(text, ids, headings):
     assert all(p.kind == "section" for p in bill.provisions)
 
 
+def test_a_budget_bills_line_items():
+    bill = _split(
+        "HOUSE BILL 1400\nGENERAL APPROPRIATION ACT\n\n                    First Year    Second Year\n\n"
+        "Item 240. Department of Education, Central Office Operations, Procurement and Contracting Controls "
+        "(18100) ..... $21,486,000 $21,902,000\nFund Sources: General ..... $16,204,000\n"
+        "A. Out of this appropriation, $340,000 is provided for an audit.\n\n"
+        "Item 241. Direct Aid, Basic Aid (19700) ..... $4,126,550,000\nA. The state share of basic aid is provided.\n"
+    )
+    assert _ids(bill) == ["240", "241"] and bill.provisions[0].cite == "B Item 240"
+    assert bill.provisions[0].heading == (
+        "Department of Education, Central Office Operations, Procurement and Contracting Controls (18100) "
+        "… $21,486,000 $21,902,000"
+    )  # a long line, still the item's name and amounts
+    assert bill.provisions[0].text.startswith("Fund Sources: General ..... $16,204,000\nA. Out of")  # text verbatim
+
+
+def test_a_strategic_plans_strategies_under_its_goals():
+    bill = _split(
+        "STATE BOARD OF EDUCATION\nStrategic Plan 2027-2031: Every Learner\n\nAbout This Plan\nThe Board adopts "
+        "this plan.\n\nGoal 1. Clear Expectations\nEvery student masters demanding content.\n\n"
+        "Strategy 1.1 Revise the academic standards on a six-year cycle with teachers and employers\nThe Board will "
+        "revise the standards.\n\n## Priority 2. Strong Schools\n\n### Action 2.1 Review every school\n"
+        "The Department will review each school.\n"
+    )
+    assert _ids(bill) == ["1.1", "2.1"] and bill.title == "Strategic Plan 2027-2031: Every Learner"
+    first, second = bill.provisions
+    assert first.heading == "Revise the academic standards on a six-year cycle with teachers and employers"
+    assert first.context == "Goal 1. Clear Expectations" and first.cite == "B Strategy 1.1"
+    assert second.context == "Priority 2. Strong Schools" and second.text == "The Department will review each school."
+
+
+def test_titles_group_sections_without_joining_them():
+    bill = _split(
+        "TITLE I—GENERAL PROVISIONS\n\nSec. 101. Short title. This Act is the Opportunity Act.\n\n"
+        "TITLE II—PATHWAYS\n\nSec. 201. Dual enrollment. (a) A district shall pay tuition.\n"
+    )
+    assert _ids(bill) == ["101", "201"]
+    assert bill.provisions[0].text == "This Act is the Opportunity Act."  # the next title is not its last line
+    assert bill.provisions[1].context == "Title II. PATHWAYS"
+
+
+def test_numbers_without_a_word_when_they_are_the_documents_structure():
+    rule = _split(
+        "1 CCR 301-114\nRULES FOR THE PUPIL COUNT\n\n2.01 Authority.\nThese rules are adopted under the act.\n\n"
+        "2.02 Funded pupil count for learning outside the classroom\n(A) A pupil shall be counted in full.\n\n"
+        "_______________\n\nEditor's Notes\nHistory: Entire rule eff. 09/30/2027.\n"
+    )
+    assert _ids(rule) == ["2.01", "2.02"] and rule.title == "1 CCR 301-114: RULES FOR THE PUPIL COUNT"
+    assert rule.provisions[1].text == "(A) A pupil shall be counted in full."  # the editor's note is not in it
+    faq = _split(
+        "GUIDANCE MEMORANDUM 2027-06\n\nTO: Superintendents\nFROM: Deputy Superintendent\n"
+        "SUBJECT: Credit flexibility\n\nThis memorandum answers common questions.\n\n"
+        "Q1. May a district award credit without a minimum number of hours?\nA. Yes, on demonstrated mastery.\n\n"
+        "Q2. How do we count a student?\nA. For every hour of an approved plan.\n"
+    )
+    assert _ids(faq) == ["1", "2"] and faq.provisions[1].cite == "B Q2" and faq.provisions[1].heading is None
+    assert faq.provisions[1].text == "How do we count a student?\nA. For every hour of an approved plan."
+    assert faq.title == "GUIDANCE MEMORANDUM 2027-06: Credit flexibility"
+
+
+def test_an_executive_orders_numbered_paragraphs():
+    order = _split(
+        "[GREAT SEAL]\n\nEXECUTIVE ORDER 2027-04\n\nESTABLISHING A COUNCIL ON LEARNING\n\n"
+        "WHEREAS, schools ask for support; and\n\nWHEREAS, rules are old;\n\n"
+        "NOW, THEREFORE, I, the Governor, do hereby order:\n\n"
+        "1. There is established a Council on Learning.\n   a. The Council has twenty-one members.\n\n"
+        "2. Schools Network.\n   a. The Department shall convene a network of schools.\n\n"
+        "3. This Order is effective immediately.\n\nIN WITNESS WHEREOF, I have set my hand this day.\n\n"
+        "TERESA ODUYA\nGOVERNOR\n\nATTEST:\n\nDANIEL LUSK\nSECRETARY OF STATE\n"
+    )
+    assert _ids(order) == ["1", "2", "3"] and order.provisions[0].cite == "B¶1"
+    assert order.title == "EXECUTIVE ORDER 2027-04: ESTABLISHING A COUNCIL ON LEARNING"
+    assert order.provisions[1].heading == "Schools Network"
+    assert order.provisions[2].text == "This Order is effective immediately."  # the signature block is not in it
+    memo = _split(  # a numbered list inside one part of a memo does not make the memo numbered paragraphs
+        "CREDIT\nDistricts may award credit.\n\n1. Adopt a policy.\n\n2. Train teachers.\n\n"
+        "3. Report results.\n\nFIELD TRIPS\nAn overnight trip needs approval.\n\nBUSES\nBuses run on time.\n\n"
+        "CALENDAR\nThe year has 180 days.\n"
+    )
+    assert memo.structure == "headings"
+
+
+def test_a_resolutions_long_title_is_not_a_provision():
+    bill = _split(
+        "SENATE JOINT RESOLUTION 12\n\nA JOINT RESOLUTION establishing a task force on learning.\n\n"
+        "WHEREAS, students learn in many places; and\n\n"
+        "NOW, THEREFORE, BE IT RESOLVED that a task force shall be convened.\n"
+    )
+    assert bill.title == "SENATE JOINT RESOLUTION 12: A JOINT RESOLUTION establishing a task force on learning."
+    assert [p.text[:8] for p in bill.provisions] == ["WHEREAS,", "NOW, THE"]
+
+
+def test_a_heading_below_a_bare_number_in_sentence_case_and_a_lead_in_that_is_not_a_heading():
+    bill = _split(
+        "Section 1.\nLearner and employment record\n\n(a) The department shall build a record.\n\n"
+        "Section 2.\nStudents learn at different rates in different places.\nThe board shall act.\n\n"
+        "SEC. 3. The Legislature finds and declares all of the following:\n(a) Schools matter.\n"
+    )
+    one, two, three = bill.provisions
+    assert (one.heading, one.text) == ("Learner and employment record", "(a) The department shall build a record.")
+    assert two.heading is None  # a sentence with text right below it is text
+    assert three.heading is None and three.text.startswith("The Legislature finds and declares")
+
+
+def test_an_html_tables_cells_stay_apart():
+    bill = _split(
+        "<html><body><h2>Section 3. Stipends</h2><p>(a) The state shall pay stipends:</p><table>"
+        "<tr><th>Tier</th><th>Stipend</th></tr><tr><td>Advanced Teacher</td><td>$1,500</td></tr></table>"
+        "</body></html>"
+    )
+    assert "| Tier | Stipend |" in bill.provisions[0].text
+    assert "| Advanced Teacher | $1,500 |" in bill.provisions[0].text
+
+
 def test_em_dash_run_in_headings_as_federal_bills_write_them():
     bill = _split(
         "AN ACT relating to schools.\n\nSEC. 1. SHORT TITLE.\u2014This Act may be cited as the Test Act.\n"

@@ -28,13 +28,14 @@ roadmap's decision points and recommendations, which a bill can only relate to.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -55,7 +56,8 @@ RELATED = "related"
 COMMON_TERM_SHARE = 0.25  # a word in more than this share of the policies says nothing about which one
 
 
-GATE_FEATURES = ("best_logit", "logit_gap", "best_dense")
+GATE_FEATURES = ("best_logit", "logit_gap", "best_dense", "topic_logit")
+CALIBRATION_FILE = Path(__file__).with_name("crosswalk_calibration.json")
 
 
 @dataclass(frozen=True)
@@ -72,14 +74,20 @@ class Logistic:
         z = (values - np.asarray(self.mean)) / np.asarray(self.scale)
         return 1.0 / (1.0 + np.exp(-(z @ np.asarray(self.weights) + self.bias)))
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Logistic:
+        return cls(tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]), float(data["bias"]))
+
 
 @dataclass(frozen=True)
 class Calibration:
-    """The fitted models and thresholds (see ``crosswalk_eval.calibrate``); replaceable for experiments."""
+    """The fitted models and thresholds (``crosswalk_eval.calibrate`` writes them to CALIBRATION_FILE);
+    replaceable for experiments."""
 
     features: tuple[str, ...]  # the pair model's, in its column order
     pair: Logistic  # P(the provision addresses the policy), per (provision, policy) pair
-    gate: Logistic  # P(the provision addresses anything), over GATE_FEATURES of its pairs
+    gate: Logistic  # P(the provision addresses anything), over GATE_FEATURES
+    topic: Logistic  # P(the provision addresses anything) from what it is about: its e5 vector alone
     addresses: float  # the gate probability a provision's strongest match needs
     also_addresses: float  # P(addresses) a second or third match needs
     min_dense: float  # and the provision-to-policy cosine every "addresses" match needs
@@ -92,38 +100,42 @@ class Calibration:
         """values: one row per policy, one column per feature in ``features`` order."""
         return self.pair.probability(values)
 
-    def admits(self, probability: np.ndarray, dense: np.ndarray) -> float:
-        """The gate's probability that a provision with these pair probabilities addresses anything."""
-        return float(self.gate.probability(gate_features(probability, dense)[None, :])[0])
+    def admits(self, probability: np.ndarray, dense: np.ndarray, e5_vector: np.ndarray) -> float:
+        """The gate's probability that a provision with these pair probabilities (and this e5 vector)
+        addresses anything."""
+        topic = float(self.topic.probability(e5_vector[None, :])[0])
+        return float(self.gate.probability(gate_features(probability, dense, topic)[None, :])[0])
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Calibration:
+        models = {name: Logistic.from_json(data[name]) for name in ("pair", "gate", "topic")}
+        rest = {k: v for k, v in data.items() if k not in models and k != "features"}
+        return cls(features=tuple(data["features"]), **models, **rest)
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
-def gate_features(probability: np.ndarray, dense: np.ndarray) -> np.ndarray:
-    """GATE_FEATURES of one provision: its best pair's log-odds, the margin over the runner-up's, and
-    the provision-to-policy cosine of the best pair."""
-    logit = np.log(np.clip(probability, 1e-9, 1 - 1e-9) / np.clip(1 - probability, 1e-9, 1))
+def gate_features(probability: np.ndarray, dense: np.ndarray, topic: float) -> np.ndarray:
+    """GATE_FEATURES of one provision: its best pair's log-odds, the margin over the runner-up's, the
+    provision-to-policy cosine of the best pair, and the topic model's log-odds that a provision about
+    what this one is about addresses a policy (bus routes and phone bans do not, however worded)."""
+    logit = _logit(probability)
     first, second = np.argsort(-logit, kind="stable")[:2]
-    return np.array([logit[first], logit[first] - logit[second], dense[first]])
+    return np.array([logit[first], logit[first] - logit[second], dense[first], float(_logit(np.array(topic)))])
 
 
-# Fitted on the 179 provisions of the 18 dev bills (evals/bills/dev) by
-# `python -m advisor.crosswalk_eval calibrate`; the held-out bills were not used.
-CALIBRATION = Calibration(
-    features=("dense", "sentence", "bm25", "shared", "z_dense", "z_sentence", "z_bm25", "e5", "z_e5"),
-    pair=Logistic(
-        mean=(0.2986, 0.3481, 0.889, 0.5955, 0.0, -0.0, 0.0, 0.799, 0.0),
-        scale=(0.1258, 0.1248, 0.6554, 0.7791, 1.0, 1.0, 0.9972, 0.0224, 1.0),
-        weights=(0.1478, 0.0938, 0.4817, 1.3617, 0.5267, 0.1135, 0.3655, 0.251, 1.2691),
-        bias=-11.5221,
-    ),
-    gate=Logistic(
-        mean=(-0.541, 2.8355, 0.5019), scale=(3.6548, 2.4337, 0.1671), weights=(2.434, -0.352, 1.5516), bias=0.7167
-    ),
-    addresses=0.6,
-    also_addresses=0.8,
-    min_dense=0.0,
-    related=0.2,
-    roadmap_related=0.55,
-)
+def _logit(probability: np.ndarray) -> np.ndarray:
+    return np.log(np.clip(probability, 1e-9, 1 - 1e-9) / np.clip(1 - probability, 1e-9, 1))
+
+
+# Fitted on the dev bills (evals/bills/dev) by `python -m advisor.crosswalk_eval calibrate --write`;
+# the held-out bills were not used.
+CALIBRATION = Calibration.load()
 
 
 @dataclass(frozen=True)
@@ -223,6 +235,7 @@ class _Scored:
 
     values: np.ndarray  # (policies, features)
     dense: np.ndarray
+    e5_vector: np.ndarray  # the provision's own e5 vector (the topic model reads it)
     evidence: list[Evidence]
     sentences: list[str]  # the provision's sentences
     sentence_vectors: np.ndarray
@@ -290,10 +303,11 @@ class EvidenceMatcher:
         flat = [s for group in sentences for s in group]
         vectors = shared_encoder().encode(texts + flat)
         provision_vectors, sentence_vectors = vectors[: len(texts)], vectors[len(texts) :]
-        e5 = encode_queries(texts) @ self._e5_policies.T
+        queries = encode_queries(texts)
         out, start = [], 0
-        for text, vector, group, e5_row in zip(texts, provision_vectors, sentences, e5):
-            out.append(self._score(text, vector, group, sentence_vectors[start : start + len(group)], e5_row, names))
+        for text, vector, group, query in zip(texts, provision_vectors, sentences, queries):
+            scored = self._score(text, vector, group, sentence_vectors[start : start + len(group)], query, names)
+            out.append(scored)
             start += len(group)
         return out
 
@@ -303,9 +317,10 @@ class EvidenceMatcher:
         vector: np.ndarray,
         sentences: list[str],
         sentence_vectors: np.ndarray,
-        e5: np.ndarray,
+        e5_vector: np.ndarray,
         names: tuple[str, ...],
     ) -> _Scored:
+        e5 = self._e5_policies @ e5_vector
         dense = np.array([float(self._passage_vectors[p.id] @ vector) for p in self.policies])
         bm25 = dict(self.retriever.sparse(text, self._filters, len(self.policies)))
         terms = content_terms(text)
@@ -332,7 +347,7 @@ class EvidenceMatcher:
             "z_e5": _standard(e5),
         }
         values = np.stack([features[name] for name in names], axis=1)
-        return _Scored(values, dense, evidence, sentences, sentence_vectors)
+        return _Scored(values, dense, e5_vector, evidence, sentences, sentence_vectors)
 
     # -- the decision
 
@@ -344,7 +359,7 @@ class EvidenceMatcher:
         addressable = self.addressable(provision)
         admitted = (
             non_operative(provision) is None
-            and c.admits(np.where(addressable, probability, 0.0), scored.dense) >= c.addresses
+            and c.admits(np.where(addressable, probability, 0.0), scored.dense, scored.e5_vector) >= c.addresses
         )
         chosen: list[int] = []
         for i in (i for i in order if admitted and addressable[i]):

@@ -413,4 +413,3 @@ def point_label(passage: Passage, related: bool = False) -> str:
 def short_title(title: str) -> str:
     """A long title's main part: 'From State Commitment to District Implementation: Approaches…' → before the colon."""
     return title.split(":")[0].strip() if len(title) > 60 and ":" in title else title
-

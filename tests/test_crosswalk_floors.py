@@ -7,6 +7,7 @@ used to fit or tune the matcher.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from advisor.bill_check import check
 from advisor.crosswalk import (
     ADDRESSES,
     CALIBRATION,
+    Calibration,
     Evidence,
     EvidenceMatcher,
     Match,
@@ -68,13 +70,14 @@ def test_crosswalk_floors(run, split):
 def test_the_shipped_calibration_is_what_calibrate_fits_on_dev(matcher, bills):
     found = calibrate(matcher, bills)
     chosen = found.calibration
-    for name in ("addresses", "also_addresses", "min_dense", "features"):
+    for name in ("addresses", "also_addresses", "min_dense", "features", "related", "roadmap_related"):
         assert getattr(chosen, name) == getattr(CALIBRATION, name), name
-    for model in ("pair", "gate"):
+    for model in ("pair", "gate", "topic"):
         fitted, shipped = getattr(chosen, model), getattr(CALIBRATION, model)
         for name in ("mean", "scale", "weights"):
             assert getattr(fitted, name) == pytest.approx(getattr(shipped, name), abs=2e-3), (model, name)
         assert fitted.bias == pytest.approx(shipped.bias, abs=2e-2), model
+    assert Calibration.from_json(json.loads(json.dumps(chosen.to_json()))) == chosen  # what --write writes, loads
     assert (
         found.cross_validated.outside_accuracy >= 0.9
     )  # the precision-first constraint the thresholds were chosen under
@@ -85,13 +88,32 @@ def test_the_shipped_calibration_is_what_calibrate_fits_on_dev(matcher, bills):
     )
 
 
-def test_the_gate_reads_the_best_pair_and_its_margin():
+def test_the_gate_reads_the_best_pair_its_margin_and_the_topic():
     probability = np.array([0.05, 0.9, 0.5])
     dense = np.array([0.1, 0.6, 0.4])
-    best_logit, gap, best_dense = gate_features(probability, dense)
+    best_logit, gap, best_dense, topic = gate_features(probability, dense, 0.5)
     assert best_logit == pytest.approx(np.log(9)) and gap == pytest.approx(np.log(9)) and best_dense == 0.6
-    sure, unsure = CALIBRATION.admits(probability, dense), CALIBRATION.admits(np.array([0.3, 0.29, 0.1]), dense)
+    assert topic == pytest.approx(0.0)
+    vector = np.zeros(len(CALIBRATION.topic.weights))
+    sure = CALIBRATION.admits(probability, dense, vector)
+    unsure = CALIBRATION.admits(np.array([0.3, 0.29, 0.1]), dense, vector)
     assert sure > unsure  # a clear best pair is admitted more readily than two near-equal weak ones
+
+
+def test_the_topic_model_knows_a_bus_route_from_a_mastery_credit(matcher):
+    """The topic model reads what a provision is about: credit for mastery addresses the framework, a bus
+    route does not, whichever words they share."""
+    from advisor.e5_embeddings import encode_queries
+
+    mastery, buses = encode_queries(
+        [
+            "Credit for mastery. A district shall award credit when a student demonstrates mastery of the course "
+            "competencies, whatever the time spent in class.",
+            "Bus routes. A district may pilot shorter bus routes and shall report fuel costs to the department.",
+        ]
+    )
+    topic = CALIBRATION.topic.probability(np.vstack([mastery, buses]))
+    assert topic[0] > 0.5 > topic[1]
 
 
 def test_non_operative_clauses_address_nothing():

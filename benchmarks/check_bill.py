@@ -25,7 +25,8 @@ TARGET_MS = 2000.0
 
 
 def bill_text(provisions: int) -> str:
-    """A bill of ``provisions`` sections drawn in turn from the labelled bills."""
+    """A bill of ``provisions`` sections drawn evenly from the labelled bills' provisions (so its length is
+    theirs on average, whichever bills sort first)."""
     from advisor.crosswalk_eval import BILLS, MAX_BILL_CHARS
     from advisor.provisions import read_bill
 
@@ -35,7 +36,7 @@ def bill_text(provisions: int) -> str:
             pool += read_bill(path, MAX_BILL_CHARS).provisions
     sections = []
     for n in range(1, provisions + 1):
-        p = pool[(n - 1) % len(pool)]
+        p = pool[((n - 1) * len(pool)) // provisions % len(pool)]  # spread over every bill, not the first few
         heading = f"{p.heading}. " if p.heading else ""
         sections.append(f"Section {n}. {heading}{p.text}")
     return "AN ACT assembled for the benchmark.\n\n" + "\n\n".join(sections) + "\n"

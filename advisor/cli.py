@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 some questions in a batch could not be answered (each h
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import signal
 import sys
@@ -213,7 +214,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", type=Path, default=PROJECT_ROOT / "eval-report", help="folder for the report")
     backend_arg(p, "with a model configured (auto), its answers get their own row and an LLM judge runs")
-    p.add_argument("--limit", type=int, default=0, help="only the first N questions (a quick look)")
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=0,
+        help="only the first N questions, conversations and labelled bills, the bills taken from each split in turn "
+        "(a quick look)",
+    )
     p.add_argument(
         "--fast", action="store_true", help="skip the llama-index default baseline (it builds its own index)"
     )
@@ -619,7 +626,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     talks = load_conversations(args.conversations) if args.conversations else []
     conversations = [c for c in talks if args.split in ("all", c["split"])]
     result = run(pipelines, answerers, judges, session.index.passages, questions, conversations[: args.limit or None])
-    result.crosswalk = _crosswalk_eval(session, args.split)
+    result.crosswalk = _crosswalk_eval(session, args.split, args.limit)
     written = eval_report.write(result, args.out)
     for split in ("heldout", "dev"):
         if result.questions.get(split):
@@ -637,9 +644,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _crosswalk_eval(session: Session, split: str):  # -> CrosswalkRun | None
+def _crosswalk_eval(session: Session, split: str, limit: int = 0):  # -> CrosswalkRun | None
     """`advisor check` over the labelled bills of evals/bills, for the eval report; None for a team's
-    own corpus without the framework (nothing to check a bill against)."""
+    own corpus without the framework (nothing to check a bill against). ``limit``: the first N bills,
+    taken from each split in turn, so a quick look still shows both."""
     from advisor.crosswalk import EvidenceMatcher, framework_policies, policy_key
     from advisor.crosswalk_eval import evaluate, load_bills
 
@@ -650,7 +658,11 @@ def _crosswalk_eval(session: Session, split: str):  # -> CrosswalkRun | None
         bills = load_bills(policies={policy_key(p) for p in matcher.policies})
     except (OSError, ValueError) as exc:
         raise UserError(f"Cannot use the labelled bills: {exc}") from None
-    return evaluate(matcher, [b for b in bills if split in ("all", b.split)])
+    bills = [b for b in bills if split in ("all", b.split)]
+    if limit:
+        by_split = [[b for b in bills if b.split == name] for name in dict.fromkeys(b.split for b in bills)]
+        bills = [b for group in itertools.zip_longest(*by_split) for b in group if b is not None][:limit]
+    return evaluate(matcher, bills)
 
 
 COMMANDS = {

@@ -211,6 +211,8 @@ def test_eval_writes_the_report(run_cli, tmp_path):
     assert (
         set(data["answers"]) == {"extractive"} and data["judges"]["offline (lexical + MiniLM)"]["held-out"]["pairs"] > 0
     )
+    crosswalk = data["crosswalk"]["scores"]  # --limit 12: twelve labelled bills, six from each split
+    assert {split: scores["bills"] for split, scores in crosswalk.items()} == {"dev": 6, "heldout": 6}
     markdown = (out / "report.md").read_text()
     assert "## Failures" in markdown and "| hybrid (advisor) |" in markdown and "held-out" in markdown
     assert (out / "retrieval.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

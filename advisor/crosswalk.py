@@ -14,14 +14,16 @@ pair from evidence the index already holds:
 - a second encoder: multilingual-e5-small's provision-to-policy cosine (``advisor/e5_embeddings.py``),
   a stronger view of two texts that say the same thing in different words.
 
-Two small logistic models, fitted on the dev bills only (``advisor/crosswalk_eval.py``, "calibrate"),
-make the decision. The pair model gives each (provision, policy) pair a probability of "addresses".
-The gate then asks of the provision as a whole whether it addresses anything: from how strong its
-best pair is, how far that stands above the runner-up and how close the provision's vector is to
-that policy's. A provision addresses its best policy when the gate passes and the provision is
-operative: findings, purpose clauses, background, recitals, short titles, effective dates and
-severability clauses enact nothing, however on-topic; a second or third policy needs a high pair
-probability of its own. Precision comes first: a provision outside the framework gets no
+Three small logistic models, fitted on the dev bills only (``advisor/crosswalk_eval.py``, "calibrate",
+which writes them to crosswalk_calibration.json), make the decision. The pair model gives each
+(provision, policy) pair a probability of "addresses". The topic model reads the provision's own e5
+vector: is a provision about this in the framework at all? The gate then asks of the provision as a
+whole whether it addresses anything: from how strong its best pair is, how far that stands above the
+runner-up, how close the provision's vector is to that policy's, and the topic model. A provision
+addresses its best policy when the gate passes and the provision is operative: findings, purpose
+clauses, background, recitals, short titles, effective dates and severability clauses enact nothing,
+however on-topic; a definitions section can address only a policy about definitions; a second or
+third policy needs a high pair probability of its own. Precision comes first: a provision outside the framework gets no
 "addresses" match. Related matches are the next-best policies above a lower bar, and the RFA
 roadmap's decision points and recommendations, which a bill can only relate to.
 """
@@ -100,11 +102,13 @@ class Calibration:
         """values: one row per policy, one column per feature in ``features`` order."""
         return self.pair.probability(values)
 
-    def admits(self, probability: np.ndarray, dense: np.ndarray, e5_vector: np.ndarray) -> float:
-        """The gate's probability that a provision with these pair probabilities (and this e5 vector)
-        addresses anything."""
-        topic = float(self.topic.probability(e5_vector[None, :])[0])
-        return float(self.gate.probability(gate_features(probability, dense, topic)[None, :])[0])
+    def admits(
+        self, probability: np.ndarray, addressable: np.ndarray, dense: np.ndarray, e5_vector: np.ndarray
+    ) -> float:
+        """The gate's probability that a provision with these pair probabilities (over the policies it can
+        address) and this e5 vector addresses anything."""
+        row = gate_row(probability, addressable, dense, e5_vector, self.topic)
+        return float(self.gate.probability(row[None, :])[0])
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -127,6 +131,15 @@ def gate_features(probability: np.ndarray, dense: np.ndarray, topic: float) -> n
     logit = _logit(probability)
     first, second = np.argsort(-logit, kind="stable")[:2]
     return np.array([logit[first], logit[first] - logit[second], dense[first], float(_logit(np.array(topic)))])
+
+
+def gate_row(
+    probability: np.ndarray, addressable: np.ndarray, dense: np.ndarray, e5_vector: np.ndarray, topic: Logistic
+) -> np.ndarray:
+    """What the gate reads of one provision, in ``decide`` and when calibrate fits it: the GATE_FEATURES of
+    the pair probabilities of the policies it can address, and of the topic model's view of its vector."""
+    about = float(topic.probability(e5_vector[None, :])[0])
+    return gate_features(np.where(addressable, probability, 0.0), dense, about)
 
 
 def _logit(probability: np.ndarray) -> np.ndarray:
@@ -359,7 +372,7 @@ class EvidenceMatcher:
         addressable = self.addressable(provision)
         admitted = (
             non_operative(provision) is None
-            and c.admits(np.where(addressable, probability, 0.0), scored.dense, scored.e5_vector) >= c.addresses
+            and c.admits(probability, addressable, scored.dense, scored.e5_vector) >= c.addresses
         )
         chosen: list[int] = []
         for i in (i for i in order if admitted and addressable[i]):

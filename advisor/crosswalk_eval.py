@@ -22,7 +22,8 @@ import argparse
 import itertools
 import json
 import sys
-from dataclasses import asdict, dataclass, field, replace
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from advisor.crosswalk import (
     EvidenceMatcher,
     Logistic,
     Match,
-    gate_features,
+    gate_row,
     policy_key,
 )
 from advisor.provisions import Bill, read_bill
@@ -182,14 +183,14 @@ class CrosswalkRun:
 
 def evaluate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> CrosswalkRun:
     tallies = {split: _Tally() for split in SPLITS}
-    batches: dict[str, _Tally] = {}
+    batches: dict[tuple[str, str], _Tally] = {}
     failures = []
     for item in bills:
         matched = matcher.match_all(item.bill.provisions)
         for provision, label, matches in zip(item.bill.provisions, item.labels, matched):
             predicted = addressed(matches)
             if label.batch:
-                batches.setdefault(f"{label.split}, {label.batch}", _Tally()).add(label, predicted)
+                batches.setdefault((label.split, label.batch), _Tally()).add(label, predicted)
             if not tallies[label.split].add(label, predicted):
                 failures.append(
                     {
@@ -203,8 +204,9 @@ def evaluate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> CrosswalkRu
                     }
                 )
     scores = {split: t.scores() for split, t in tallies.items() if t.bills}
-    several = {name: t for name, t in batches.items() if sum(n.startswith(name.split(",")[0]) for n in batches) > 1}
-    return CrosswalkRun(scores, failures, {name: t.scores() for name, t in sorted(several.items())})
+    per_split = Counter(split for split, _ in batches)  # a split written in one batch needs no breakdown
+    shown = {f"{split}, {batch}": t.scores() for (split, batch), t in sorted(batches.items()) if per_split[split] > 1}
+    return CrosswalkRun(scores, failures, shown)
 
 
 # ------------------------------------------------------------------------------ calibration
@@ -272,13 +274,15 @@ def calibrate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> Calibrated
     others = {b.path: [o for o in dev if o is not b] for b in dev}
     pair_fits = {b.path: _fit(*pairs(others[b.path])) for b in dev}
     topic_fits = {b.path: topic(others[b.path]) for b in dev}
-    gate_rows = {  # what the gate sees in ``decide``: the probabilities of the policies a provision can address
+    gate_rows = {  # what the gate reads in ``decide``, from models fitted without the bill
         b.path: np.array(
             [
-                gate_features(
-                    np.where(matcher.addressable(p), pair_fits[b.path].probability(s.values), 0.0),
+                gate_row(
+                    pair_fits[b.path].probability(s.values),
+                    matcher.addressable(p),
                     s.dense,
-                    float(topic_fits[b.path].probability(s.e5_vector[None, :])[0]),
+                    s.e5_vector,
+                    topic_fits[b.path],
                 )
                 for p, s in zip(b.bill.provisions, scored[b.path])
             ]
@@ -291,24 +295,16 @@ def calibrate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> Calibrated
             np.vstack([gate_rows[b.path] for b in group]), np.concatenate([gate_targets[b.path] for b in group])
         )
 
-    folds = {
-        b.path: Calibration(
-            FEATURES,
-            pair=pair_fits[b.path],
-            gate=gate(others[b.path]),
-            topic=topic_fits[b.path],
-            addresses=0.5,
-            also_addresses=0.8,
-            min_dense=0.0,
-            related=RELATED,
-            roadmap_related=ROADMAP_RELATED,
+    def assemble(pair: Logistic, gate: Logistic, topic: Logistic, setting: tuple) -> Calibration:
+        return Calibration(
+            FEATURES, pair, gate, topic, related=RELATED, roadmap_related=ROADMAP_RELATED, **dict(zip(GRID, setting))
         )
-        for b in dev
-    }
+
+    folds = {b.path: (pair_fits[b.path], gate(others[b.path]), topic_fits[b.path]) for b in dev}
     settings = list(itertools.product(*GRID.values()))
     predicted = {  # (bill, setting) -> each provision's "addresses" keys
         (b.path, setting): [
-            addressed(matcher.decide(provision, s, replace(folds[b.path], **dict(zip(GRID, setting)))))
+            addressed(matcher.decide(provision, s, assemble(*folds[b.path], setting)))
             for provision, s in zip(b.bill.provisions, scored[b.path])
         ]
         for b in dev
@@ -333,13 +329,7 @@ def calibrate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> Calibrated
         setting = choose([o for o in dev if o is not b])
         for label, keys_ in zip(b.labels, predicted[(b.path, setting)]):
             nested.add(label, keys_)
-    chosen = replace(
-        folds[dev[0].path],
-        pair=_rounded(_fit(*pairs(dev))),
-        gate=_rounded(gate(dev)),
-        topic=_rounded(topic(dev)),
-        **dict(zip(GRID, best)),
-    )
+    chosen = assemble(_rounded(_fit(*pairs(dev))), _rounded(gate(dev)), _rounded(topic(dev)), best)
     return Calibrated(chosen, tally(dev, best), nested.scores())
 
 

@@ -343,9 +343,8 @@ def _heading_and_text(rest: str, body: list[str]) -> tuple[str | None, str]:
     The rest of the heading line is a heading when it is short and says nothing (no "shall",
     "may", "means"...), either alone on its line with text below it, or run in before the text
     (after a full stop, or the em dash of federal and many state bills: "CREDIT.—(a) Text"). A bare
-    "SECTION 3." takes the heading on the line below it. A budget item's dot leaders become " … ".
+    "SECTION 3." takes the heading on the line below it.
     """
-    rest = _LEADER.sub(" … ", rest)
     if not rest and _heading_below(body):
         first = next(i for i, line in enumerate(body) if line.strip())
         rest, body = body[first], body[first + 1 :]  # "SECTION 3." with its heading alone on the next line

@@ -108,9 +108,9 @@ def test_the_gate_reads_the_best_pair_its_margin_and_the_topic():
     best_logit, gap, best_dense, topic = gate_features(probability, dense, 0.5)
     assert best_logit == pytest.approx(np.log(9)) and gap == pytest.approx(np.log(9)) and best_dense == 0.6
     assert topic == pytest.approx(0.0)
-    vector = np.zeros(len(CALIBRATION.topic.weights))
-    sure = CALIBRATION.admits(probability, dense, vector)
-    unsure = CALIBRATION.admits(np.array([0.3, 0.29, 0.1]), dense, vector)
+    vector, every = np.zeros(len(CALIBRATION.topic.weights)), np.ones(3, dtype=bool)
+    sure = CALIBRATION.admits(probability, every, dense, vector)
+    unsure = CALIBRATION.admits(np.array([0.3, 0.29, 0.1]), every, dense, vector)
     assert sure > unsure  # a clear best pair is admitted more readily than two near-equal weak ones
 
 

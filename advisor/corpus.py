@@ -391,13 +391,28 @@ class _HtmlToMarkdown(HTMLParser):
 
     BLOCKS = {"p", "div", "section", "article", "br", "tr", "table", "ul", "ol", "blockquote"}
     SKIP = {"script", "style", "noscript", "template", "head", "nav", "footer"}
+    # A page's header or footer written as a plain <div class="pagefoot"> (or role="contentinfo"):
+    # site furniture, like <nav> and <footer>, not the document's text.
+    FURNITURE = re.compile(r"^(?:page|site)[-_]?(?:head(?:er)?|foot(?:er)?)$|^(?:footer|masthead|contentinfo|banner)$", re.I)
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self.skip_depth = 0
+        self.furniture: list[int] = []  # open <div> depths at which a skipped furniture <div> started
+        self.div_depth = 0
+
+    def _is_furniture(self, attrs: list) -> bool:
+        words = [w for name, value in attrs if name in ("class", "id", "role") and value for w in value.split()]
+        return any(self.FURNITURE.match(w) for w in words)
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "div":
+            self.div_depth += 1
+            if self._is_furniture(attrs):
+                self.furniture.append(self.div_depth)
+                self.skip_depth += 1
+            return self._block() if not self.skip_depth else None
         if tag in self.SKIP:
             self.skip_depth += 1
         elif tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
@@ -407,9 +422,18 @@ class _HtmlToMarkdown(HTMLParser):
         elif tag in ("td", "th"):  # a table row becomes "| cell | cell |", not its cells run together
             self.out.append(" | ")
         elif tag in self.BLOCKS:
-            self.out.append("\n\n")
+            self._block()
+
+    def _block(self) -> None:
+        self.out.append("\n\n")
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "div":
+            if self.furniture and self.furniture[-1] == self.div_depth:
+                self.furniture.pop()
+                self.skip_depth = max(0, self.skip_depth - 1)
+            self.div_depth = max(0, self.div_depth - 1)
+            return self._block()
         if tag in self.SKIP:
             self.skip_depth = max(0, self.skip_depth - 1)
         elif tag == "tr":

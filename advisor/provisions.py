@@ -31,11 +31,14 @@ TRIED = (
 # A number as bills write them: 4, 4a, 16.001, 22-7-1013; articles also in Roman numerals.
 _NUMBER = r"\d+[A-Za-z]?(?:[.-]\d+)*"
 # After the number: a period, colon or dash, the end of the line, or a capitalised heading or "(a)".
-# "Section 5 of this act ..." and "Section 22-7-1013, Revised Statutes, is amended" are text, not headings.
-_TAIL = r"(?:\s*[.:]\s*|\s+[—–-]\s+|\s*[—–]\s*|\s*$|\s+(?=[A-Z(\"“]))(?P<rest>.*)$"
+# "Section 5 of this act ..." and "Section 22-7-1013, Revised Statutes, is amended" are text, not headings;
+# a period followed by a digit is inside the number: "Section 46010.7 of the Education Code is amended".
+_TAIL = r"(?:\s*[.:](?!\d)\s*|\s+[—–-]\s+|\s*[—–]\s*|\s*$|\s+(?=[A-Z(\"“]))(?P<rest>.*)$"
 # Regulations number their sections as rules: "Rule 1.01 Authority."
 _SECTION = re.compile(rf"^(?:Section|SECTION|Sec\.|SEC\.|Sect\.|Rule|RULE)\s*(?P<number>{_NUMBER}){_TAIL}")
 _PARAGRAPH_SIGN = re.compile(rf"^§§?\s*(?P<number>{_NUMBER}){_TAIL}")
+# An administrative code's rule numbers carry their title's letter: "R614-330-3. Credit Through Mastery."
+_CODIFIED_RULE = re.compile(r"^(?:(?:Rule|RULE|§)\s*)?(?P<number>[A-Z]{1,3}\d+(?:-\d+){2,3})\.(?!\d)\s*(?P<rest>.*)$")
 _ARTICLE = re.compile(rf"^(?:Article|ARTICLE|Art\.)\s+(?P<number>[IVXLC]+|\d+)\b{_TAIL}")
 # A budget bill's line items ("Item 240. Department of Education ..... $21,486,000") and a plan's strategies.
 _ITEM = re.compile(rf"^(?:Item|ITEM)\s+(?P<number>{_NUMBER}){_TAIL}")
@@ -53,7 +56,9 @@ _SUB_ITEM = re.compile(r"^(?:[a-z]{1,3}[.)]|\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))\s"
 _LEADER = re.compile(r"\s*\.{4,}\s*")  # "Central Office Operations ..... $21,486,000"
 # Where a document's last provision ends: a signature block, an editor's note, a long rule.
 _TRAILING_MATTER = re.compile(
-    r"^(?:in witness whereof|given under my hand|editor'?s notes?\b|history:|source:|[_*=-]{5,}\s*$)", re.IGNORECASE
+    r"^(?:in witness whereof|given under my hand|editor'?s notes?\b|history:|source:|key:|date of last change\b|"
+    r"[_*=-]{5,}\s*$)",
+    re.IGNORECASE,
 )
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 _MODAL = re.compile(r"\b(?:shall|may|must|will|means|is|are|does|do|has|have)\b", re.IGNORECASE)
@@ -72,6 +77,12 @@ _LONG_TITLE = re.compile(
     r"An?\s+(?:(?:Joint|Concurrent|Senate|House)\s+)*(?:Resolution|Act|Bill|resolution|act|bill)\s+"
     r"(?:relating|concerning|establishing|to|for|providing|making|amending|directing|urging|requesting)\b)"
 )
+# A resolution's clauses, and what follows its last one: the vote, the attestation, the signatures.
+_CLAUSE = re.compile(r"^(?:WHEREAS|(?:NOW,?\s+)?(?:THEREFORE,?\s+)?(?:BE\s+IT\s+)?(?:FURTHER\s+)?RESOLVED)\b", re.IGNORECASE)
+_ADOPTION = re.compile(
+    r"^(?:(?:passed|adopted|approved|signed|dated)\b|ayes\b|nays\b|noes\b|attest\b|in witness whereof|[_*=-]{5,})",
+    re.IGNORECASE,
+)
 _BRACKETED = re.compile(r"^\[.*\]$")  # "[GREAT SEAL OF THE STATE]": a picture's caption, not a name
 _DOCUMENT_NAME = re.compile(
     r"\b(?:bill|act|resolution|order|rules?|regulations?|memorandum|plan|code|ccr|guidance|ordinance|compact|"
@@ -82,6 +93,7 @@ _ENTITLED = re.compile(r"^entitled\s+", re.IGNORECASE)
 _SHORT_TITLE_LINE = 6  # a first line this short ("SENATE BILL 77") is joined with the next for the title
 # A memorandum's header fields ("TO: Superintendents", "RE: Credit flexibility") head the document, not a provision.
 _MEMO_FIELD = re.compile(r"^(?:to|from|date|re|subject|cc|bcc|attn|attention)\s*:", re.IGNORECASE)
+_LETTERHEAD_LINES = 3
 _MEMO_SUBJECT = re.compile(r"^(?:re|subject)\s*:\s*(?P<subject>\S.*)$", re.IGNORECASE)
 # A list item that carries its own enumerator ("- (1) The department ...", from HTML <li>): the dash is markup.
 _BULLETED_ENUMERATOR = re.compile(r"^[-*•]\s+(?=\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\)\s)")
@@ -212,6 +224,7 @@ def split_bill(
     cleaned = _clean(lines)
     for splitter, structure in (
         (_numbered, "numbered sections"),
+        (_by_clauses, "paragraphs"),
         (_by_headings, "headings"),
         (_by_paragraphs, "paragraphs"),
     ):
@@ -242,6 +255,7 @@ _STRUCTURE = {  # a numbered document's structure, named for its provisions
 _WORDED = (
     ("section", _SECTION),
     ("section", _PARAGRAPH_SIGN),
+    ("section", _CODIFIED_RULE),
     ("item", _ITEM),
     ("strategy", _STRATEGY),
     ("article", _ARTICLE),
@@ -443,6 +457,21 @@ def _by_headings(lines: list[_Line]) -> tuple[list[_Line], list[Provision]] | No
     return preamble + loose, provisions
 
 
+def _by_clauses(lines: list[_Line]) -> tuple[list[_Line], list[Provision]] | None:
+    """A resolution's WHEREAS and RESOLVED clauses as its paragraphs: the letterhead, number and long title
+    above them are preamble (short capitals lines there are not headings), and the vote and signatures below
+    the last clause are not provisions. None unless the document has two such clauses."""
+    groups = _groups(lines)
+    clauses = [i for i, group in enumerate(groups) if _CLAUSE.match(group[0].text)]
+    if len(clauses) < 2:
+        return None
+    end = next((i for i in range(clauses[-1] + 1, len(groups)) if _ADOPTION.match(groups[i][0].text)), len(groups))
+    paragraphs = [_join(g) for g in groups[clauses[0] : end]]
+    paragraphs = [p for p in paragraphs if len(p.split()) >= MIN_PROVISION_WORDS]
+    preamble = [line for group in groups[: clauses[0]] for line in group]
+    return preamble, [Provision(str(n), "paragraph", None, p) for n, p in enumerate(paragraphs, start=1)]
+
+
 def _by_paragraphs(lines: list[_Line]) -> tuple[list[_Line], list[Provision]] | None:
     preamble, groups = _memo_header(_groups(lines))
     if not groups:
@@ -457,10 +486,14 @@ def _by_paragraphs(lines: list[_Line]) -> tuple[list[_Line], list[Provision]] | 
 
 
 def _memo_header(groups: list[list[_Line]]) -> tuple[list[_Line], list[list[_Line]]]:
-    """A memorandum's opening lines (a title, then TO / FROM / DATE / RE fields) as preamble, the rest as
+    """A memorandum's opening lines (a letterhead, then TO / FROM / DATE / RE fields) as preamble, the rest as
     groups; the subject line becomes the title line. No header: no preamble, the groups unchanged."""
     lines = [line for group in groups for line in group]
-    start = 1 if lines and not _MEMO_FIELD.match(lines[0].text) and _heading_line(lines[0]) else 0
+    start = 0  # a letterhead of up to three lines: the agency, its division
+    while start < min(_LETTERHEAD_LINES, len(lines)) and not _MEMO_FIELD.match(lines[start].text):
+        if not _heading_line(lines[start]):
+            return [], groups
+        start += 1
     end = start
     while end < len(lines) and _MEMO_FIELD.match(lines[end].text):
         end += 1

@@ -416,3 +416,59 @@ def test_a_pdf_bill_is_split(tmp_path):
 def test_split_bill_takes_lines():
     bill = split_bill(["Section 1. Grants. The state shall fund grants for planning."], file="x.txt")
     assert bill.file == "x.txt" and bill.title == "Untitled"
+
+
+def test_a_code_section_number_with_a_decimal_is_not_a_heading():
+    bill = _split(
+        "SEC. 1.\nSection 46010.7 of the Education Code is amended to read:\n46010.7. (a) A pupil counts as "
+        "present when the pupil shows progress.\n\nSEC. 2.\nSection 41372 of the Education Code is amended to read:"
+        "\n41372. (a) A district shall spend sixty percent on instruction.\n"
+    )
+    assert _ids(bill) == ["1", "2"]
+    assert bill.provisions[0].text.startswith("Section 46010.7 of the Education Code is amended to read:")
+
+
+def test_a_memorandum_under_a_two_line_letterhead():
+    bill = _split(
+        "STATE DEPARTMENT OF EDUCATION\nDivision of School Quality\n\nTO: Superintendents\nFROM: The Commissioner\n"
+        "SUBJECT: Reviews\n\nSCHOOL QUALITY REVIEWS\nEvery school takes part in a review every three years.\n\n"
+        "BUS CAMERAS\nDistricts may equip buses with stop-arm cameras.\n"
+    )
+    assert [p.heading for p in bill.provisions] == ["SCHOOL QUALITY REVIEWS", "BUS CAMERAS"]
+    assert bill.title == "State Department Of Education: Reviews"
+
+
+def test_codified_rule_numbers_with_their_titles_letter():
+    bill = _split(
+        "STATE BOARD OF EDUCATION\n\nR614. Education, Administration.\nRule R614-330. Mastery-Based Courses.\n\n"
+        "R614-330-1. Authority and Purpose.\n(1) This rule is authorized by Section 53G-9-411.\n\n"
+        "R614-330-2. Awarding Credit Through Mastery.\n(1) An LEA may award credit when a student shows mastery, as "
+        "Section R614-330-1 allows.\n\nKEY: mastery, credit\nDate of Last Change: September 8, 2028\n"
+    )
+    assert _ids(bill) == ["R614-330-1", "R614-330-2"]
+    assert bill.provisions[1].heading == "Awarding Credit Through Mastery"
+    assert "KEY" not in bill.provisions[1].text  # the code's closing key and dates are not the last rule's text
+
+
+def test_a_resolution_is_its_clauses_without_letterhead_or_vote():
+    bill = _split(
+        "CEDAR FORKS SCHOOL DISTRICT\nBOARD OF EDUCATION\n\nRESOLUTION NO. 2028-14\n\nA RESOLUTION ADOPTING A "
+        "GRADUATE PROFILE\n\nWHEREAS, the Board adopted a strategic plan in 2026;\n\nNOW, THEREFORE, BE IT RESOLVED "
+        "that a student may earn credit by showing mastery.\n\nBE IT FURTHER RESOLVED that this resolution takes "
+        "effect upon adoption.\n\nPASSED AND ADOPTED on March 14, 2028, by the following vote:\n\nAYES: Members "
+        "Alvarez, Brennan\nNOES: None\n\n____________\nTeresa Okafor, President\n"
+    )
+    assert bill.structure == "paragraphs"
+    assert [p.text.split()[0] for p in bill.provisions] == ["WHEREAS,", "NOW,", "BE"]
+    assert bill.title.startswith("RESOLUTION NO. 2028-14")
+
+
+def test_an_html_page_header_and_footer_in_plain_divs_are_not_text():
+    bill = _split(
+        '<html><body><div class="pagehead"><p>Legislative Services · Page 1 of 4</p></div><h1>SENATE BILL 342</h1>'
+        "<h2>SECTION 1. SHORT TITLE</h2><p>This act is the Readiness Act.</p><h2>SECTION 2. EFFECTIVE DATE</h2>"
+        '<p>This act takes effect July 1, 2028.</p><div class="pagefoot"><div><p>© 2028 Legislative Services</p>'
+        "</div><p>Enrolled</p></div></body></html>"
+    )
+    assert bill.provisions[-1].text == "This act takes effect July 1, 2028."
+    assert bill.title == "SENATE BILL 342"

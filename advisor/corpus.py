@@ -393,7 +393,9 @@ class _HtmlToMarkdown(HTMLParser):
     SKIP = {"script", "style", "noscript", "template", "head", "nav", "footer"}
     # A page's header or footer written as a plain <div class="pagefoot"> (or role="contentinfo"):
     # site furniture, like <nav> and <footer>, not the document's text.
-    FURNITURE = re.compile(r"^(?:page|site)[-_]?(?:head(?:er)?|foot(?:er)?)$|^(?:footer|masthead|contentinfo|banner)$", re.I)
+    FURNITURE = re.compile(
+        r"^(?:page|site)[-_]?(?:head(?:er)?|foot(?:er)?)$|^(?:footer|masthead|contentinfo|banner)$", re.IGNORECASE
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

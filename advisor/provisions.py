@@ -78,7 +78,9 @@ _LONG_TITLE = re.compile(
     r"(?:relating|concerning|establishing|to|for|providing|making|amending|directing|urging|requesting)\b)"
 )
 # A resolution's clauses, and what follows its last one: the vote, the attestation, the signatures.
-_CLAUSE = re.compile(r"^(?:WHEREAS|(?:NOW,?\s+)?(?:THEREFORE,?\s+)?(?:BE\s+IT\s+)?(?:FURTHER\s+)?RESOLVED)\b", re.IGNORECASE)
+_CLAUSE = re.compile(
+    r"^(?:WHEREAS|(?:NOW,?\s+)?(?:THEREFORE,?\s+)?(?:BE\s+IT\s+)?(?:FURTHER\s+)?RESOLVED)\b", re.IGNORECASE
+)
 _ADOPTION = re.compile(
     r"^(?:(?:passed|adopted|approved|signed|dated)\b|ayes\b|nays\b|noes\b|attest\b|in witness whereof|[_*=-]{5,})",
     re.IGNORECASE,

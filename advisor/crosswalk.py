@@ -12,7 +12,10 @@ pair from evidence the index already holds:
   so that a provision that is vaguely like every funding policy does not address any of them.
 
 - a second encoder: multilingual-e5-small's provision-to-policy cosine (``advisor/e5_embeddings.py``),
-  a stronger view of two texts that say the same thing in different words.
+  a stronger view of two texts that say the same thing in different words;
+- precedents (``advisor/precedents.py``): how close the provision comes to a provision already labelled
+  as addressing the policy (the dev bills'), which carries the ways bills word a policy that its own
+  text does not.
 
 Three small logistic models, fitted on the dev bills only (``advisor/crosswalk_eval.py``, "calibrate",
 which writes them to crosswalk_calibration.json), make the decision. The pair model gives each
@@ -30,6 +33,7 @@ roadmap's decision points and recommendations, which a bill can only relate to.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -47,6 +51,7 @@ from advisor.errors import UserError
 from advisor.index import Index
 from advisor.lexicon import content_terms
 from advisor.passages import DECISION_POINT, IMPLEMENTATION_ACTION, RECOMMENDATION, TRANSFORMATIVE_POLICY, Passage
+from advisor.precedents import PRECEDENTS_FILE, Precedents
 from advisor.provisions import Provision
 from advisor.retrieve import Filters, HybridRetriever
 from advisor.text import split_sentences
@@ -149,6 +154,7 @@ def _logit(probability: np.ndarray) -> np.ndarray:
 # Fitted on the dev bills (evals/bills/dev) by `python -m advisor.crosswalk_eval calibrate --write`;
 # the held-out bills were not used.
 CALIBRATION = Calibration.load()
+PRECEDENTS = Precedents.load(PRECEDENTS_FILE)
 
 
 @dataclass(frozen=True)
@@ -262,12 +268,20 @@ def framework_policies(passages: Iterable[Passage]) -> list[Passage]:
 class EvidenceMatcher:
     """Scores a provision against every framework policy from the index's vectors and BM25."""
 
-    def __init__(self, index: Index, retriever: HybridRetriever, calibration: Calibration = CALIBRATION) -> None:
+    def __init__(
+        self,
+        index: Index,
+        retriever: HybridRetriever,
+        calibration: Calibration = CALIBRATION,
+        precedents: Precedents = PRECEDENTS,
+    ) -> None:
         self.index = index
         self.retriever = retriever
         self.calibration = calibration
+        self.precedents = precedents
         ordered = sorted(index.passages.values(), key=lambda p: (p.doc_id, p.order))
         self.policies = framework_policies(ordered)
+        self.keys = [policy_key(p) for p in self.policies]
         self.roadmap = [p for p in ordered if p.part in ROADMAP_PARTS and len(p.sentences) > 1]
         if not self.policies:
             raise UserError(
@@ -292,6 +306,12 @@ class EvidenceMatcher:
         settings = getattr(self.retriever, "settings", None)
         cache = Path(settings.cache_dir) if settings is not None else None
         return encode_passages([_policy_text(p) for p in self.policies], cache)
+
+    def excluding(self, batches: Sequence[str]) -> EvidenceMatcher:
+        """This matcher without the precedents of these batches: a dev bill is scored so, as a new bill would be."""
+        other = copy.copy(self)
+        other.precedents = self.precedents.excluding(batches)
+        return other
 
     def warm_up(self) -> None:
         """Load both encoders and the policies' e5 vectors now, so the first bill is checked at full speed."""
@@ -358,6 +378,7 @@ class EvidenceMatcher:
             "z_bm25": _standard(bm),
             "e5": e5,
             "z_e5": _standard(e5),
+            **self.precedents.features(e5_vector, self.keys),
         }
         values = np.stack([features[name] for name in names], axis=1)
         return _Scored(values, dense, e5_vector, evidence, sentences, sentence_vectors)

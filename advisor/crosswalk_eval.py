@@ -10,9 +10,11 @@ Metrics, per split (``dev`` tuned on, ``heldout`` never):
   micro-averaged against the labels.
 
 ``python -m advisor.crosswalk_eval calibrate`` fits the matcher's three logistic models (the pair model,
-the topic model and the gate) on the dev bills and picks its thresholds by leave-one-bill-out cross-validation over
-them; it prints the cross-validated and the nested figures, and with ``--write`` writes the
-``Calibration`` to advisor/crosswalk_calibration.json, which the matcher loads.
+the topic model and the gate) on the dev bills, keeps their in-framework provisions as precedents
+(``advisor/precedents.py``) and picks its thresholds by leave-one-batch-out cross-validation over them
+(a batch: one writer's documents); it prints the cross-validated and the nested figures, and with
+``--write`` writes the ``Calibration`` to advisor/crosswalk_calibration.json and the precedents to
+advisor/crosswalk_precedents.npz, which the matcher loads.
 ``python -m advisor.crosswalk_eval`` prints the figures per split and the failure table.
 """
 
@@ -23,7 +25,7 @@ import itertools
 import json
 import sys
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,8 @@ from advisor.crosswalk import (
     gate_row,
     policy_key,
 )
+from advisor.precedents import FEATURES as PRECEDENT_FEATURES
+from advisor.precedents import PRECEDENTS_FILE, Precedents
 from advisor.provisions import Bill, read_bill
 from advisor.store import write_atomically
 
@@ -58,7 +62,7 @@ class Label:
     addresses: tuple[str, ...]
     related: tuple[str, ...]
     note: str = ""
-    batch: str = ""  # when a held-out document was written ("stop 21"): each batch is first scored once, blind
+    batch: str = ""  # when, and for dev by whom, the document was written ("stop 21", "stop 22 K")
 
 
 @dataclass
@@ -67,6 +71,12 @@ class LabelledBill:
     split: str
     bill: Bill
     labels: list[Label]
+
+    @property
+    def batch(self) -> str:
+        """The documents written with this one (one writer's, in dev): they leave a fold together, since a
+        writer says the same thing the same way in each."""
+        return self.labels[0].batch or self.path.name
 
 
 def load_bills(path: Path = LABELS, policies: set[str] | None = None) -> list[LabelledBill]:
@@ -186,10 +196,11 @@ def evaluate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> CrosswalkRu
     batches: dict[tuple[str, str], _Tally] = {}
     failures = []
     for item in bills:
-        matched = matcher.match_all(item.bill.provisions)
+        scorer = matcher.excluding([item.batch]) if isinstance(matcher, EvidenceMatcher) else matcher
+        matched = scorer.match_all(item.bill.provisions)  # a dev bill without its own batch's precedents
         for provision, label, matches in zip(item.bill.provisions, item.labels, matched):
             predicted = addressed(matches)
-            if label.batch:
+            if label.batch and label.split == "heldout":
                 batches.setdefault((label.split, label.batch), _Tally()).add(label, predicted)
             if not tallies[label.split].add(label, predicted):
                 failures.append(
@@ -204,14 +215,25 @@ def evaluate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> CrosswalkRu
                     }
                 )
     scores = {split: t.scores() for split, t in tallies.items() if t.bills}
-    per_split = Counter(split for split, _ in batches)  # a split written in one batch needs no breakdown
+    per_split = Counter(split for split, _ in batches)  # held-out batches; one batch needs no breakdown
     shown = {f"{split}, {batch}": t.scores() for (split, batch), t in sorted(batches.items()) if per_split[split] > 1}
     return CrosswalkRun(scores, failures, shown)
 
 
 # ------------------------------------------------------------------------------ calibration
 
-FEATURES = ("dense", "sentence", "bm25", "shared", "z_dense", "z_sentence", "z_bm25", "e5", "z_e5")
+FEATURES = (
+    "dense",
+    "sentence",
+    "bm25",
+    "shared",
+    "z_dense",
+    "z_sentence",
+    "z_bm25",
+    "e5",
+    "z_e5",
+    *PRECEDENT_FEATURES,
+)
 GRID = {
     "addresses": (0.3, 0.4, 0.5, 0.6, 0.7),  # the gate
     "also_addresses": (0.5, 0.6, 0.7, 0.8, 0.9),
@@ -243,48 +265,79 @@ def _fit(values: np.ndarray, targets: np.ndarray, l2: float | None = None) -> Lo
 
 @dataclass
 class Calibrated:
-    """What ``calibrate`` found: the Calibration to ship, and how it did on bills it was not fitted on."""
+    """What ``calibrate`` found: the Calibration and precedents to ship, and how they did on bills they were
+    not fitted on."""
 
     calibration: Calibration
-    cross_validated: CrosswalkScores  # leave-one-bill-out, thresholds chosen on all the folds' predictions
-    nested: CrosswalkScores  # each bill's thresholds chosen on the other bills only: the honest estimate
+    precedents: Precedents
+    cross_validated: CrosswalkScores  # leave-one-batch-out, thresholds chosen on all the folds' predictions
+    nested: CrosswalkScores  # each batch's thresholds chosen on the other batches only: the honest estimate
 
 
 def calibrate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> Calibrated:
-    """Fit the pair model, the topic model and the gate on the dev bills; choose thresholds by
-    leave-one-bill-out.
+    """Fit the pair model, the topic model and the gate on the dev bills, and keep their in-framework
+    provisions as precedents; choose thresholds by leave-one-batch-out.
 
-    The gate is fitted on out-of-fold pair and topic probabilities (each bill's from models fitted
-    without it): in-sample probabilities are surer than any the shipped models give a new bill, and a
-    gate fitted on them would admit too much."""
+    A fold leaves out one batch (one writer's documents): a writer phrases a policy the same way in each
+    of their bills, so leaving out one bill would let its siblings' precedents vouch for it. A bill's
+    precedent features never see its own batch, nor the batch a fold leaves out. The gate is fitted on
+    out-of-fold pair and topic probabilities (each batch's from models fitted without it): in-sample
+    probabilities are surer than any the shipped models give a new bill, and a gate fitted on them would
+    admit too much."""
     dev = [b for b in bills if b.split == "dev"]
-    keys = [policy_key(p) for p in matcher.policies]
-    scored = {b.path: matcher.score_all(b.bill.provisions, FEATURES) for b in dev}
-    gate_targets = {b.path: np.array([bool(label.addresses) for label in b.labels], float) for b in dev}
+    batches = list(dict.fromkeys(b.batch for b in dev))
+    # scored as ``evaluate`` scores them (the precedent columns are replaced below, fold by fold)
+    scored = {b.path: matcher.excluding([b.batch]).score_all(b.bill.provisions, FEATURES) for b in dev}
+    precedents = Precedents(
+        np.array([s.e5_vector for b in dev for s, label in zip(scored[b.path], b.labels) if label.addresses]),
+        tuple(label.addresses for b in dev for label in b.labels if label.addresses),
+        tuple(b.batch for b in dev for label in b.labels if label.addresses),
+    )
+    named = [name for name in PRECEDENT_FEATURES if name in FEATURES]  # (experiments may leave them out)
+    columns = [FEATURES.index(name) for name in named]
+    without: dict[frozenset[str], Precedents] = {}
 
-    def pairs(group: list[LabelledBill]) -> tuple[np.ndarray, np.ndarray]:
-        values = np.vstack([s.values for b in group for s in scored[b.path]])
-        targets = [np.array([k in label.addresses for k in keys], float) for b in group for label in b.labels]
-        return values, np.concatenate(targets)
+    def values(b: LabelledBill, fold: str | None = None) -> list[np.ndarray]:
+        """The bill's pair features, its precedent columns from precedents outside its batch and the fold's."""
+        left_out = frozenset({b.batch, fold or b.batch})
+        if left_out not in without:
+            without[left_out] = precedents.excluding(sorted(left_out))
+        out = []
+        for s in scored[b.path]:
+            row = s.values.copy()
+            found = without[left_out].features(s.e5_vector, matcher.keys)
+            if named:
+                row[:, columns] = np.stack([found[name] for name in named], axis=1)
+            out.append(row)
+        return out
+
+    gate_targets = {b.path: np.array([bool(label.addresses) for label in b.labels], float) for b in dev}
+    members = {batch: [b for b in dev if b.batch == batch] for batch in batches}
+    others = {batch: [b for b in dev if b.batch != batch] for batch in batches}
+
+    def pairs(group: list[LabelledBill], fold: str | None) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.vstack([v for b in group for v in values(b, fold)])
+        targets = [np.array([k in label.addresses for k in matcher.keys], float) for b in group for label in b.labels]
+        return rows, np.concatenate(targets)
 
     def topic(group: list[LabelledBill]) -> Logistic:
         vectors = np.vstack([s.e5_vector for b in group for s in scored[b.path]])
         return _fit(vectors, np.concatenate([gate_targets[b.path] for b in group]), TOPIC_L2)
 
-    others = {b.path: [o for o in dev if o is not b] for b in dev}
-    pair_fits = {b.path: _fit(*pairs(others[b.path])) for b in dev}
-    topic_fits = {b.path: topic(others[b.path]) for b in dev}
-    gate_rows = {  # what the gate reads in ``decide``, from models fitted without the bill
+    pair_fits = {batch: _fit(*pairs(others[batch], batch)) for batch in batches}
+    topic_fits = {batch: topic(others[batch]) for batch in batches}
+    held_values = {b.path: values(b) for b in dev}  # as the bill is scored: without its own batch's precedents
+    gate_rows = {  # what the gate reads in ``decide``, from models fitted without the bill's batch
         b.path: np.array(
             [
                 gate_row(
-                    pair_fits[b.path].probability(s.values),
+                    pair_fits[b.batch].probability(v),
                     matcher.addressable(p),
                     s.dense,
                     s.e5_vector,
-                    topic_fits[b.path],
+                    topic_fits[b.batch],
                 )
-                for p, s in zip(b.bill.provisions, scored[b.path])
+                for p, s, v in zip(b.bill.provisions, scored[b.path], held_values[b.path])
             ]
         )
         for b in dev
@@ -300,12 +353,12 @@ def calibrate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> Calibrated
             FEATURES, pair, gate, topic, related=RELATED, roadmap_related=ROADMAP_RELATED, **dict(zip(GRID, setting))
         )
 
-    folds = {b.path: (pair_fits[b.path], gate(others[b.path]), topic_fits[b.path]) for b in dev}
+    folds = {batch: (pair_fits[batch], gate(others[batch]), topic_fits[batch]) for batch in batches}
     settings = list(itertools.product(*GRID.values()))
     predicted = {  # (bill, setting) -> each provision's "addresses" keys
         (b.path, setting): [
-            addressed(matcher.decide(provision, s, assemble(*folds[b.path], setting)))
-            for provision, s in zip(b.bill.provisions, scored[b.path])
+            addressed(matcher.decide(provision, replace(s, values=v), assemble(*folds[b.batch], setting)))
+            for provision, s, v in zip(b.bill.provisions, scored[b.path], held_values[b.path])
         ]
         for b in dev
         for setting in settings
@@ -325,12 +378,14 @@ def calibrate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> Calibrated
 
     best = choose(dev)
     nested = _Tally()
-    for b in dev:
-        setting = choose([o for o in dev if o is not b])
-        for label, keys_ in zip(b.labels, predicted[(b.path, setting)]):
-            nested.add(label, keys_)
-    chosen = assemble(_rounded(_fit(*pairs(dev))), _rounded(gate(dev)), _rounded(topic(dev)), best)
-    return Calibrated(chosen, tally(dev, best), nested.scores())
+    for batch in batches:
+        setting = choose(others[batch])
+        for b in members[batch]:
+            for label, keys_ in zip(b.labels, predicted[(b.path, setting)]):
+                nested.add(label, keys_)
+    all_pairs = np.vstack([v for b in dev for v in held_values[b.path]]), pairs(dev, None)[1]
+    chosen = assemble(_rounded(_fit(*all_pairs)), _rounded(gate(dev)), _rounded(topic(dev)), best)
+    return Calibrated(chosen, precedents, tally(dev, best), nested.scores())
 
 
 def _rounded(model: Logistic) -> Logistic:
@@ -396,13 +451,14 @@ def main(argv: list[str] | None = None) -> int:
     bills = load_bills(policies={policy_key(p) for p in matcher.policies})
     if args.action == "calibrate":
         found = calibrate(matcher, bills)
-        print("Leave-one-bill-out on the dev bills:", json.dumps(asdict(found.cross_validated), indent=1))
-        print("Nested (each bill's thresholds chosen without it):", json.dumps(asdict(found.nested), indent=1))
+        print("Leave-one-batch-out on the dev bills:", json.dumps(asdict(found.cross_validated), indent=1))
+        print("Nested (each batch's thresholds chosen without it):", json.dumps(asdict(found.nested), indent=1))
         if args.write:
             write_atomically(CALIBRATION_FILE, json.dumps(found.calibration.to_json(), indent=1) + "\n")
-            print(f"Wrote {CALIBRATION_FILE}.")
+            write_atomically(PRECEDENTS_FILE, found.precedents.to_bytes())
+            print(f"Wrote {CALIBRATION_FILE} and {PRECEDENTS_FILE}.")
         else:
-            print(f"Not written (--write writes it to {CALIBRATION_FILE}).")
+            print(f"Not written (--write writes {CALIBRATION_FILE} and {PRECEDENTS_FILE}).")
         return 0
     if args.split != "all":
         bills = [b for b in bills if b.split == args.split]

@@ -211,7 +211,9 @@ _NON_OPERATIVE_TEXT = re.compile(
 )
 _OPERATIVE = re.compile(
     r"\b(?:shall|must|may|will|means|require[sd]?|establish(?:es|ed)?|authori[sz]e[sd]?|fund(?:s|ed)?|"
-    r"appropriated?|created?|designated?|award(?:s|ed)?)\b",
+    r"appropriated?|created?|designated?|award(?:s|ed)?|"
+    # a code amendment enacts the section's new text, which states the law in the present tense
+    r"(?:is|are) (?:hereby )?(?:amended|added|enacted|repealed and reenacted))\b",
     re.IGNORECASE,
 )
 

@@ -148,6 +148,8 @@ def test_non_operative_clauses_address_nothing():
     assert non_operative(provision("Districts have told us that rules get in the way; we will help.", "BACKGROUND"))
     assert non_operative(provision("Students learn at different rates in different places."))  # no operative verb
     assert non_operative(provision("A district shall award credit for demonstrated mastery.")) is None
+    amended = "Section 41372 of the Education Code is amended to read:\n41372. (a) The state aid of a district equals"
+    assert non_operative(provision(amended + " its foundation amount less its local share.")) is None
 
 
 def test_a_definitions_section_is_known_by_its_heading_or_its_lead_in():

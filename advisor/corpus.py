@@ -419,6 +419,8 @@ class _HtmlToMarkdown(HTMLParser):
             self.skip_depth += 1
         elif tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
             self.out.append("\n\n" + "#" * int(tag[1]) + " ")
+        elif tag == "hr":  # a rule: where a bill's text ends and its fiscal note begins
+            self.out.append("\n\n-----\n\n")
         elif tag == "li":
             self.out.append("\n- ")
         elif tag in ("td", "th"):  # a table row becomes "| cell | cell |", not its cells run together

@@ -383,8 +383,7 @@ def calibrate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> Calibrated
         for b in members[batch]:
             for label, keys_ in zip(b.labels, predicted[(b.path, setting)]):
                 nested.add(label, keys_)
-    all_pairs = np.vstack([v for b in dev for v in held_values[b.path]]), pairs(dev, None)[1]
-    chosen = assemble(_rounded(_fit(*all_pairs)), _rounded(gate(dev)), _rounded(topic(dev)), best)
+    chosen = assemble(_rounded(_fit(*pairs(dev, None))), _rounded(gate(dev)), _rounded(topic(dev)), best)
     return Calibrated(chosen, precedents, tally(dev, best), nested.scores())
 
 

@@ -52,12 +52,14 @@ _GROUP = re.compile(
 _DECIMAL = re.compile(r"^(?P<number>\d{1,3}\.\d{1,3}[A-Za-z]?)\s+(?=[A-Z])(?P<rest>.*)$")
 _QUESTION = re.compile(r"^Q\.?\s?(?P<number>\d{1,3})[.:)]\s+(?P<rest>\S.*)$")
 _NUMBERED_PARAGRAPH = re.compile(r"^(?P<number>\d{1,3})\.\s+(?P<rest>\S.*)$")
+# A bill that numbers its sections with a bare number before a run-in heading: "1 Short Title. This act ...".
+_NUMBERED_HEADING = re.compile(r"^(?P<number>\d{1,3})\s+(?P<rest>[A-Z][^.]{1,100}\.(?:\s+\S.*)?)$")
 _SUB_ITEM = re.compile(r"^(?:[a-z]{1,3}[.)]|\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))\s")
 _LEADER = re.compile(r"\s*\.{4,}\s*")  # "Central Office Operations ..... $21,486,000"
 # Where a document's last provision ends: a signature block, an editor's note, a long rule.
 _TRAILING_MATTER = re.compile(
-    r"^(?:in witness whereof|given under my hand|editor'?s notes?\b|history:|source:|key:|date of last change\b|"
-    r"[_*=-]{5,}\s*$)",
+    r"^(?:in witness whereof|given under my hand|editor'?s notes?\b|history[:.]|source:|key:|date of last change\b|"
+    r"(?:passed and )?adopted (?:this|on|by)\b|approved by the governor\b|.*\bfiscal note\b|[_*=-]{5,}\s*$)",
     re.IGNORECASE,
 )
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
@@ -85,6 +87,7 @@ _ADOPTION = re.compile(
     r"^(?:(?:passed|adopted|approved|signed|dated)\b|ayes\b|nays\b|noes\b|attest\b|in witness whereof|[_*=-]{5,})",
     re.IGNORECASE,
 )
+_TABLE_CELLS = re.compile(r"\s*\|\s*")
 _BRACKETED = re.compile(r"^\[.*\]$")  # "[GREAT SEAL OF THE STATE]": a picture's caption, not a name
 _DOCUMENT_NAME = re.compile(
     r"\b(?:bill|act|resolution|order|rules?|regulations?|memorandum|plan|code|ccr|guidance|ordinance|compact|"
@@ -264,7 +267,15 @@ _WORDED = (
     ("group", _GROUP),
 )
 _UNITS = ("section", "item", "strategy", "article")
-_BARE = (("section", _DECIMAL), ("question", _QUESTION), ("paragraph", _NUMBERED_PARAGRAPH))
+_BARE = (
+    ("section", _DECIMAL),
+    ("question", _QUESTION),
+    ("paragraph", _NUMBERED_PARAGRAPH),
+    ("section", _NUMBERED_HEADING),
+)
+# A line that introduces an amended or added section's text: the "§ 945." below it quotes the law, and is not
+# a provision of the bill ("Sec. 4. 16 V.S.A. § 945 is added to read:").
+_TO_READ = re.compile(r"\bto read(?: as follows)?:?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -310,7 +321,11 @@ def _numbered(lines: list[_Line]) -> tuple[list[_Line], list[Provision]] | None:
 
 def _marks(lines: list[_Line], patterns: tuple[tuple[str, re.Pattern[str]], ...]) -> list[_Mark]:
     marks = []
+    previous = ""  # the last non-blank line
     for i, line in enumerate(lines):
+        quoted, previous = bool(_TO_READ.search(previous)), line.text or previous
+        if quoted:  # the amended or added law's own numbering
+            continue
         for kind, pattern in patterns:
             m = pattern.match(line.text)
             if m:
@@ -321,15 +336,17 @@ def _marks(lines: list[_Line], patterns: tuple[tuple[str, re.Pattern[str]], ...]
 
 def _bare_marks(lines: list[_Line]) -> list[_Mark]:
     """Numbers without a word, when they are the document's structure: at least two of them, in order;
-    numbered paragraphs must run 1, 2, 3... and be nearly every block of text from the first to the end."""
+    numbered paragraphs and bare-numbered headings ("1 Short Title.") must run 1, 2, 3..., and numbered
+    paragraphs be nearly every block of text from the first to the end."""
     for kind, pattern in _BARE:
         marks = _marks(lines, ((kind, pattern),))
         numbers = [tuple(int(x) for x in re.findall(r"\d+", m.number)) for m in marks]
         if len(marks) < 2 or numbers != sorted(set(numbers)):
             continue
-        if kind == "paragraph":
+        if pattern in (_NUMBERED_PARAGRAPH, _NUMBERED_HEADING):
             if len(marks) < 3 or [n[0] for n in numbers] != list(range(1, len(marks) + 1)):
                 continue
+        if kind == "paragraph":
             starts = {m.line for m in marks}
             end = _end_of_text(lines, marks[-1].line)
             blocks = [i for i in range(marks[0].line, end) if lines[i].text and (i == 0 or not lines[i - 1].text)]
@@ -516,7 +533,8 @@ def _memo_header(groups: list[list[_Line]]) -> tuple[list[_Line], list[list[_Lin
 def _title(preamble: list[_Line]) -> str | None:
     """The line that names the document with its number ("EXECUTIVE ORDER 2027-04", "1 CCR 301-114"), else
     the first line; a number alone takes the document's name from the next line, a memo its subject."""
-    texts = [line.text for line in preamble if line.text and not _BRACKETED.match(line.text)]
+    texts = [_TABLE_CELLS.sub(" ", line.text).strip() for line in preamble]  # "| HOUSE BILL | 1147-FN |"
+    texts = [t for t in texts if t and not _BRACKETED.match(t)]
     if not texts:
         return None
     named = next((i for i, t in enumerate(texts[:8]) if re.search(r"\d", t) and _DOCUMENT_NAME.search(t)), 0)

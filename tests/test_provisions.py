@@ -472,3 +472,39 @@ def test_an_html_page_header_and_footer_in_plain_divs_are_not_text():
     )
     assert bill.provisions[-1].text == "This act takes effect July 1, 2028."
     assert bill.title == "SENATE BILL 342"
+
+
+def test_bare_numbers_before_run_in_headings_are_sections_and_a_fiscal_note_is_not_text():
+    bill = _split(
+        "<html><body><table><tr><td>HOUSE BILL</td><td>1147-FN</td></tr></table>"
+        "<p><b>1 Short Title.</b> This act shall be known as the Learning Beyond the Bell Act.</p>"
+        "<p><b>2 Dual Enrollment Tuition.</b> The department shall pay the tuition for 2 courses.</p>"
+        "<p><b>3 Effective Date.</b> This act shall take effect July 1, 2027.</p><hr>"
+        "<p>LBA 27-0412</p><p><b>HB 1147-FN- FISCAL NOTE</b></p><p>The bill costs $2,450,000.</p></body></html>"
+    )
+    assert _ids(bill) == ["1", "2", "3"] and bill.provisions[1].heading == "Dual Enrollment Tuition"
+    assert bill.provisions[-1].text == "This act shall take effect July 1, 2027."
+    assert bill.title == "HOUSE BILL 1147-FN"  # table cells, not their pipes
+
+
+def test_a_section_quoted_after_is_added_to_read_belongs_to_the_bill_section():
+    bill = _split(
+        "Sec. 4. 16 V.S.A. § 945 is added to read:\n\n§ 945. CAREER PATHWAYS\n\n(a) Each district shall offer "
+        "three career pathways.\n\nSec. 5. HOME BROADBAND ACCESS GRANTS\n\n(a) The Agency shall award grants.\n"
+    )
+    assert _ids(bill) == ["4", "5"]
+    assert "§ 945. CAREER PATHWAYS" in bill.provisions[0].text
+
+
+def test_a_resolutions_adoption_line_and_a_statutes_history_note_end_the_last_provision():
+    resolution = _split(
+        "WHEREAS, students learn everywhere;\n\nNOW, THEREFORE, BE IT RESOLVED:\n\n1. Profile. The Board adopts "
+        "a profile of a graduate.\n\n2. Advisory. Each school shall offer advisory.\n\n3. Effective Date. This "
+        "resolution takes effect upon adoption.\nADOPTED this 9th day of March, 2027.\n"
+    )
+    assert resolution.provisions[-1].text == "This resolution takes effect upon adoption."
+    statute = _split(
+        "§ 15-48-112. Facilities. (1) A board may issue bonds.\n\n§ 15-48-113. Rules. The board may make "
+        "rules.\n\nHistory. Source: L. 2027, ch. 214, § 1.\n"
+    )
+    assert statute.provisions[-1].text == "The board may make rules."

@@ -343,9 +343,9 @@ def _bare_marks(lines: list[_Line]) -> list[_Mark]:
         numbers = [tuple(int(x) for x in re.findall(r"\d+", m.number)) for m in marks]
         if len(marks) < 2 or numbers != sorted(set(numbers)):
             continue
-        if pattern in (_NUMBERED_PARAGRAPH, _NUMBERED_HEADING):
-            if len(marks) < 3 or [n[0] for n in numbers] != list(range(1, len(marks) + 1)):
-                continue
+        counted = [n[0] for n in numbers] == list(range(1, len(marks) + 1))
+        if pattern in (_NUMBERED_PARAGRAPH, _NUMBERED_HEADING) and (len(marks) < 3 or not counted):
+            continue
         if kind == "paragraph":
             starts = {m.line for m in marks}
             end = _end_of_text(lines, marks[-1].line)

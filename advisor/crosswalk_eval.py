@@ -274,7 +274,7 @@ class Calibrated:
     nested: CrosswalkScores  # each batch's thresholds chosen on the other batches only: the honest estimate
 
 
-def calibrate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> Calibrated:
+def calibrate(matcher: EvidenceMatcher, bills: list[LabelledBill], features: tuple[str, ...] = FEATURES) -> Calibrated:
     """Fit the pair model, the topic model and the gate on the dev bills, and keep their in-framework
     provisions as precedents; choose thresholds by leave-one-batch-out.
 
@@ -283,18 +283,18 @@ def calibrate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> Calibrated
     precedent features never see its own batch, nor the batch a fold leaves out. The gate is fitted on
     out-of-fold pair and topic probabilities (each batch's from models fitted without it): in-sample
     probabilities are surer than any the shipped models give a new bill, and a gate fitted on them would
-    admit too much."""
+    admit too much. ``features``: the pair model's (the ablation leaves out the precedents')."""
     dev = [b for b in bills if b.split == "dev"]
     batches = list(dict.fromkeys(b.batch for b in dev))
     # scored as ``evaluate`` scores them (the precedent columns are replaced below, fold by fold)
-    scored = {b.path: matcher.excluding([b.batch]).score_all(b.bill.provisions, FEATURES) for b in dev}
+    scored = {b.path: matcher.excluding([b.batch]).score_all(b.bill.provisions, features) for b in dev}
     precedents = Precedents(
         np.array([s.e5_vector for b in dev for s, label in zip(scored[b.path], b.labels) if label.addresses]),
         tuple(label.addresses for b in dev for label in b.labels if label.addresses),
         tuple(b.batch for b in dev for label in b.labels if label.addresses),
     )
-    named = [name for name in PRECEDENT_FEATURES if name in FEATURES]  # (experiments may leave them out)
-    columns = [FEATURES.index(name) for name in named]
+    named = [name for name in PRECEDENT_FEATURES if name in features]
+    columns = [features.index(name) for name in named]
     without: dict[frozenset[str], Precedents] = {}
 
     def values(b: LabelledBill, fold: str | None = None) -> list[np.ndarray]:
@@ -350,7 +350,7 @@ def calibrate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> Calibrated
 
     def assemble(pair: Logistic, gate: Logistic, topic: Logistic, setting: tuple) -> Calibration:
         return Calibration(
-            FEATURES, pair, gate, topic, related=RELATED, roadmap_related=ROADMAP_RELATED, **dict(zip(GRID, setting))
+            features, pair, gate, topic, related=RELATED, roadmap_related=ROADMAP_RELATED, **dict(zip(GRID, setting))
         )
 
     folds = {batch: (pair_fits[batch], gate(others[batch]), topic_fits[batch]) for batch in batches}
@@ -443,13 +443,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", nargs="?", choices=["evaluate", "calibrate"], default="evaluate")
     parser.add_argument("--split", choices=["dev", "heldout", "all"], default="dev")
     parser.add_argument("--write", action="store_true", help="calibrate: write the fitted calibration for the matcher")
+    parser.add_argument(
+        "--without-precedents",
+        action="store_true",
+        help="the ablation: calibrate (in memory, never written) without the precedent features, and evaluate that",
+    )
     args = parser.parse_args(argv)
+    if args.without_precedents and args.write:
+        parser.error("--without-precedents is an ablation; it is never written")
     quiet_offline_environment()
     session = Session(Settings.from_env(), backend="extractive")
     matcher = EvidenceMatcher(session.index, session.answerer.retriever)
     bills = load_bills(policies={policy_key(p) for p in matcher.policies})
+    features = tuple(f for f in FEATURES if f not in PRECEDENT_FEATURES) if args.without_precedents else FEATURES
+    if args.without_precedents and args.action == "evaluate":
+        ablated = calibrate(matcher, bills, features).calibration
+        matcher = EvidenceMatcher(session.index, session.answerer.retriever, ablated)
     if args.action == "calibrate":
-        found = calibrate(matcher, bills)
+        found = calibrate(matcher, bills, features)
         print("Leave-one-batch-out on the dev bills:", json.dumps(asdict(found.cross_validated), indent=1))
         print("Nested (each batch's thresholds chosen without it):", json.dumps(asdict(found.nested), indent=1))
         if args.write:

@@ -28,8 +28,8 @@ TRIED = (
     f"headings, and paragraphs of at least {MIN_PROVISION_WORDS} words"
 )
 
-# A number as bills write them: 4, 4a, 16.001, 22-7-1013; articles also in Roman numerals.
-_NUMBER = r"\d+[A-Za-z]?(?:[.-]\d+)*"
+# A number as bills write them: 4, 4a, 16.001, 22-7-1013, 160-3-1-.07; articles also in Roman numerals.
+_NUMBER = r"\d+[A-Za-z]?(?:[.-]\d+|-\.\d+)*"
 # After the number: a period, colon or dash, the end of the line, or a capitalised heading or "(a)".
 # "Section 5 of this act ..." and "Section 22-7-1013, Revised Statutes, is amended" are text, not headings;
 # a period followed by a digit is inside the number: "Section 46010.7 of the Education Code is amended".
@@ -40,6 +40,10 @@ _PARAGRAPH_SIGN = re.compile(rf"^§§?\s*(?P<number>{_NUMBER}){_TAIL}")
 # An administrative code's rule numbers carry their title's letter: "R614-330-3. Credit Through Mastery."
 _CODIFIED_RULE = re.compile(r"^(?:(?:Rule|RULE|§)\s*)?(?P<number>[A-Z]{1,3}\d+(?:-\d+){2,3})\.(?!\d)\s*(?P<rest>.*)$")
 _ARTICLE = re.compile(rf"^(?:Article|ARTICLE|Art\.)\s+(?P<number>[IVXLC]+|\d+)\b{_TAIL}")
+# A budget bill's provisos, numbered under their section, with the agency and a heading in brackets:
+# "1.2. (SDE: Mastery-Based Progression Funding Pilot) Of the funds appropriated in Program II, ...".
+_PROVISO = re.compile(r"^(?P<number>\d{1,3}\.\d{1,3})\.\s+(?P<rest>\([A-Z][A-Za-z]{1,8}:\s*[^)]{2,120}\)\s*\S.*)$")
+_PROVISO_HEADING = re.compile(r"^\([A-Z][A-Za-z]{1,8}:\s*(?P<heading>[^)]+)\)\s*(?P<text>.*)$")
 # A budget bill's line items ("Item 240. Department of Education ..... $21,486,000") and a plan's strategies.
 _ITEM = re.compile(rf"^(?:Item|ITEM)\s+(?P<number>{_NUMBER}){_TAIL}")
 _STRATEGY = re.compile(rf"^(?:Strategy|STRATEGY|Action|ACTION|Objective|OBJECTIVE)\s+(?P<number>{_NUMBER}){_TAIL}")
@@ -50,7 +54,7 @@ _GROUP = re.compile(
 # Numbers without a word, read only when a document has no worded ones: a regulation's "2.03 Heading.",
 # guidance's "Q3. Question?", an executive order's "4. The Commissioner shall ...".
 _DECIMAL = re.compile(r"^(?P<number>\d{1,3}\.\d{1,3}[A-Za-z]?)\s+(?=[A-Z])(?P<rest>.*)$")
-_QUESTION = re.compile(r"^Q\.?\s?(?P<number>\d{1,3})[.:)]\s+(?P<rest>\S.*)$")
+_QUESTION = re.compile(r"^(?:Q|Question)\.?\s?(?P<number>\d{1,3})[.:)]\s+(?P<rest>\S.*)$")
 _NUMBERED_PARAGRAPH = re.compile(r"^(?P<number>\d{1,3})\.\s+(?P<rest>\S.*)$")
 # A bill that numbers its sections with a bare number before a run-in heading: "1 Short Title. This act ...".
 _NUMBERED_HEADING = re.compile(r"^(?P<number>\d{1,3})\s+(?P<rest>[A-Z][^.]{1,100}\.(?:\s+\S.*)?)$")
@@ -59,10 +63,12 @@ _LEADER = re.compile(r"\s*\.{4,}\s*")  # "Central Office Operations ..... $21,48
 # Where a document's last provision ends: a signature block, an editor's note, a long rule.
 _TRAILING_MATTER = re.compile(
     r"^(?:in witness whereof|given under my hand|editor'?s notes?\b|history[:.]|source:|key:|date of last change\b|"
-    r"(?:passed and )?adopted (?:this|on|by)\b|approved by the governor\b|.*\bfiscal note\b|[_*=-]{5,}\s*$)",
+    r"(?:passed and )?adopted (?:this|on|by)\b|approved by the governor\b|.*\bfiscal note\b|[_*=-]{5,}\s*$|"
+    r"\|?\s*_{5,}|(?:president of the senate|speaker of the house)\b|effective date:)",
     re.IGNORECASE,
 )
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
+_LEAD_IN = re.compile(r"^(?:as used in|for (?:the )?purposes? of)\b", re.IGNORECASE)  # a definitions lead-in
 _MODAL = re.compile(r"\b(?:shall|may|must|will|means|is|are|does|do|has|have)\b", re.IGNORECASE)
 _UNNUMBERED = ("heading", "paragraph")  # kinds found without a number, so a short one may be residue
 # Lines between a bill's number and its name that are not its name: sponsors, referral, enacting boilerplate.
@@ -126,7 +132,7 @@ class Provision:
             return f"B§{self.id}"
         if self.kind == "article":
             return f"B Art. {self.id}"
-        if self.kind in ("item", "strategy"):
+        if self.kind in ("item", "strategy", "proviso"):
             return f"B {KINDS[self.kind]} {self.id}"
         if self.kind == "question":
             return f"B Q{self.id}"
@@ -137,6 +143,7 @@ KINDS = {  # a provision's kind -> how a person names it
     "section": "Section",
     "article": "Article",
     "item": "Item",  # a budget bill's line item
+    "proviso": "Proviso",  # a budget bill's numbered proviso
     "strategy": "Strategy",  # a strategic plan's strategy or action under its goals
     "question": "Question",  # guidance written as questions and answers
     "heading": "Part",  # a section found by its unnumbered heading
@@ -252,6 +259,7 @@ def split_bill(
 _STRUCTURE = {  # a numbered document's structure, named for its provisions
     "article": "articles",
     "item": "line items",
+    "proviso": "provisos",
     "strategy": "strategies",
     "question": "questions",
     "paragraph": "numbered paragraphs",
@@ -261,21 +269,23 @@ _WORDED = (
     ("section", _SECTION),
     ("section", _PARAGRAPH_SIGN),
     ("section", _CODIFIED_RULE),
+    ("proviso", _PROVISO),
     ("item", _ITEM),
     ("strategy", _STRATEGY),
     ("article", _ARTICLE),
     ("group", _GROUP),
 )
-_UNITS = ("section", "item", "strategy", "article")
+_UNITS = ("proviso", "section", "item", "strategy", "article")
 _BARE = (
     ("section", _DECIMAL),
     ("question", _QUESTION),
     ("paragraph", _NUMBERED_PARAGRAPH),
     ("section", _NUMBERED_HEADING),
 )
-# A line that introduces an amended or added section's text: the "§ 945." below it quotes the law, and is not
-# a provision of the bill ("Sec. 4. 16 V.S.A. § 945 is added to read:").
-_TO_READ = re.compile(r"\bto read(?: as follows)?:?$", re.IGNORECASE)
+# A line that introduces an amended or added section's text ("is added to read:", "IS AMENDED TO READ AS
+# FOLLOWS [EFFECTIVE JULY 1, 2027]:"); the numbers in the text it quotes are the law's, not the bill's.
+_TO_READ = re.compile(r"\bto read\b.*:$", re.IGNORECASE)
+_SECTION_NUMBERS = re.compile(r"\d+[A-Za-z]?(?:[.-]\d+)*")
 
 
 @dataclass(frozen=True)
@@ -297,7 +307,8 @@ def _numbered(lines: list[_Line]) -> tuple[list[_Line], list[Provision]] | None:
         if not marks:
             return None
         unit = marks[0].kind
-    marks = [m for m in marks if m.kind in (unit, "article", "group")]
+    context_kinds = ("article", "group", "section") if unit == "proviso" else ("article", "group")
+    marks = [m for m in marks if m.kind == unit or m.kind in context_kinds]
     provisions: list[Provision] = []
     context: str | None = None
     for n, mark in enumerate(marks):
@@ -308,7 +319,10 @@ def _numbered(lines: list[_Line]) -> tuple[list[_Line], list[Provision]] | None:
             word = lines[mark.line].text.split()[0].rstrip(".").title()
             context = f"{word} {mark.number}" + (f". {heading}" if _is_heading(heading) else "")
             continue
-        if unit == "question":  # the question is what the answer answers: text, not a heading
+        proviso = _PROVISO_HEADING.match(mark.rest) if unit == "proviso" else None
+        if proviso:  # "(SDE: Base Student Cost) The base student cost ..."
+            heading, text = proviso.group("heading").strip(), "\n".join(x for x in (proviso.group("text"), *body) if x)
+        elif unit == "question":  # the question is what the answer answers: text, not a heading
             heading, text = None, "\n".join(x for x in (mark.rest, *body) if x.strip())
         elif unit in ("item", "strategy") and any(x.strip() for x in body):
             # a budget item's line names what it funds, and how much; a strategy's line is its heading, however long
@@ -320,18 +334,47 @@ def _numbered(lines: list[_Line]) -> tuple[list[_Line], list[Provision]] | None:
 
 
 def _marks(lines: list[_Line], patterns: tuple[tuple[str, re.Pattern[str]], ...]) -> list[_Mark]:
-    marks = []
-    previous = ""  # the last non-blank line
+    """The numbered lines. A section that amends or adds law quotes it, numbers and all ("Sec. 4. 16 V.S.A.
+    § 945 is added to read:" above "§ 945. CAREER PATHWAYS"; "SECTION 1. IC 20-43-17 IS ADDED ... TO READ AS
+    FOLLOWS:" above "Sec. 1.", "Sec. 2."): after such a line, numbers written otherwise than the bill's own
+    ("§", "Sec." under "SECTION") are the quoted law's, until the bill's next one. Except when the clause
+    enacts two or more sections by name and quotes each ("Section 1. That sections 3301.0731 and 3301.0732
+    be enacted to read as follows:" above "Sec. 3301.0731.", "Sec. 3301.0732."): those are provisions."""
+    marks: list[_Mark] = []
+    quoted: list[_Mark] = []  # numbered lines inside the law a section quotes
+    quoting: str | None = None  # the first word of the bill's own marks, while it quotes law
+    named: set[str] = set()  # the section numbers the quoting clause names
+    forms: list[str] = []  # how each of the bill's marks is written ("SECTION", "Sec.", "#" for a bare number)
+
+    def close() -> None:
+        enacted = [m for m in quoted if m.number in named]
+        marks.extend(enacted if len(enacted) >= 2 else [])
+        quoted.clear()
+
     for i, line in enumerate(lines):
-        quoted, previous = bool(_TO_READ.search(previous)), line.text or previous
-        if quoted:  # the amended or added law's own numbering
-            continue
         for kind, pattern in patterns:
             m = pattern.match(line.text)
             if m:
-                marks.append(_Mark(i, kind, m.group("number"), m.group("rest").strip()))
+                mark, word = _Mark(i, kind, m.group("number"), m.group("rest").strip()), _form(line.text, m)
+                if quoting is None or word == quoting:
+                    close()
+                    quoting = None
+                    marks.append(mark)
+                    forms.append(word)
+                else:
+                    quoted.append(mark)
                 break
+        if marks and quoting is None and _TO_READ.search(line.text):
+            quoting = forms[-1]
+            named = set(_SECTION_NUMBERS.findall(" ".join(x.text for x in lines[marks[-1].line : i + 1])))
+    close()
     return marks
+
+
+def _form(text: str, match: re.Match[str]) -> str:
+    """How a numbered line is written: its first word ("SECTION", "Sec.", "§"), or "#" for a bare number."""
+    word = text.split()[0]
+    return "#" if word.rstrip(".:") == match.group("number") else word
 
 
 def _bare_marks(lines: list[_Line]) -> list[_Mark]:
@@ -387,7 +430,16 @@ def _heading_and_text(rest: str, body: list[str]) -> tuple[str | None, str]:
     if em_dash and _is_heading(em_dash.group("heading")):  # "DEFINITIONS.—In this Act:", text after the dash
         return em_dash.group("heading").strip(), "\n".join(x for x in (em_dash.group("text"), body_text) if x)
     lead_in = rest.endswith(":") and len(rest.split()) > 3  # "The Legislature finds all of the following:"
-    if rest and body_text and not lead_in and not re.search(r"[.:]\s+\S", rest) and _is_heading(rest.rstrip(".:")):
+    # a sentence wrapped onto the next line ("... a vote of" / "two-thirds of all", "... and sections" / "3301.0731,")
+    below = body[0].strip() if body else ""
+    wrapped = not rest.endswith((".", ":")) and bool(re.match(r"[a-z]|\d[\d.,-]*\d[,;]?\s", below))
+    if (
+        rest
+        and body_text
+        and not (lead_in or wrapped)
+        and not re.search(r"[.:]\s+\S", rest)
+        and _is_heading(rest.rstrip(".:"))
+    ):
         return rest.rstrip(".:").strip(), body_text
     run_in = re.match(r"^(?P<heading>[^.]{2,120}?)[.:]\s+(?P<text>\S.*)$", rest)
     if run_in and _is_heading(run_in.group("heading")):
@@ -422,6 +474,7 @@ def _is_heading(candidate: str) -> bool:
         and not _MODAL.search(candidate)
         and candidate[:1].isupper()
         and not re.search(r"[;,]\s*$", candidate)
+        and not _LEAD_IN.match(candidate)
     )
 
 

@@ -508,3 +508,62 @@ def test_a_resolutions_adoption_line_and_a_statutes_history_note_end_the_last_pr
         "rules.\n\nHistory. Source: L. 2027, ch. 214, § 1.\n"
     )
     assert statute.provisions[-1].text == "The board may make rules."
+
+
+def test_a_budget_bills_provisos_under_their_section():
+    bill = _split(
+        "SECTION 1 - H630 - DEPARTMENT OF EDUCATION\n\nPROVISOS\n\n1.1. (SDE: Base Student Cost) The base student "
+        "cost is\nestablished at $7,488 per weighted pupil.\n\n1.2. (SDE: Mastery Pilot) Of the funds appropriated, "
+        "$4,500,000 shall be used for a pilot.\n"
+    )
+    assert bill.structure == "provisos" and _ids(bill) == ["1.1", "1.2"]
+    assert bill.provisions[1].heading == "Mastery Pilot" and bill.provisions[1].cite == "B Proviso 1.2"
+    assert bill.provisions[0].text.startswith("The base student cost") and bill.provisions[0].context
+
+
+def test_questions_written_out_in_full_take_their_answers():
+    bill = _split(
+        "MEMORANDUM 2026-41\n\nTO: Superintendents\nFROM: The Deputy Commissioner\nRE: Guidance\n\nThis memo answers "
+        "questions.\n\nQuestion 1. May a district award credit without\nminimum hours?\n\nYes, when the student "
+        "shows proficiency.\n\nQuestion 2. Who may supervise an internship?\n\nA certified educator.\n"
+    )
+    assert bill.structure == "questions" and _ids(bill) == ["1", "2"]
+    assert bill.provisions[0].text.endswith("Yes, when the student shows proficiency.")
+
+
+def test_a_chapter_quoted_under_an_indiana_section_stays_in_it_but_ohio_sections_enacted_by_name_are_provisions():
+    indiana = _split(
+        "SECTION 1. IC 20-43-17 IS ADDED TO THE CODE AS A NEW CHAPTER TO READ AS FOLLOWS [EFFECTIVE JULY 1, "
+        "2027]:\nChapter 17. Funding Pilot\nSec. 1. (a) The department may count course completions.\nSec. 2. A "
+        "district shall report.\nSECTION 2. An emergency is declared for this act.\n"
+        "| ______________ | ______________ |\n| President of the Senate | Governor |\n"
+    )
+    assert _ids(indiana) == ["1", "2"] and "Sec. 2. A district shall report." in indiana.provisions[0].text
+    assert indiana.provisions[1].text == "An emergency is declared for this act."
+    ohio = _split(
+        "Section 1. That sections 3301.0731 and 3301.0732 of the Revised Code be enacted to read as\nfollows:\n\n"
+        "Sec. 3301.0731. As used in sections 3301.0731 to 3301.0732 of the Revised\nCode: (A) \"Mastery\" means "
+        "progress on demonstrated learning.\n\nSec. 3301.0732. (A) A board may award credit for mastery.\n\n"
+        "Section 2. This act takes effect in ninety days.\n"
+    )
+    assert _ids(ohio) == ["1", "3301.0731", "3301.0732", "2"]
+    assert ohio.provisions[1].heading is None and ohio.provisions[1].text.startswith("As used in sections")
+
+
+def test_a_sentence_wrapped_onto_the_next_line_is_not_a_heading():
+    bill = _split(
+        "SECTION 12. This Act applies beginning with the 2026-2027 school year.\n\nSECTION 13. This Act takes "
+        "effect immediately if it receives a vote of\ntwo-thirds of all the members elected to each house.\n"
+    )
+    assert bill.provisions[1].heading is None
+    assert bill.provisions[1].text.startswith("This Act takes effect immediately if it receives a vote of")
+
+
+def test_georgia_rule_numbers():
+    bill = _split(
+        "<h2>Rules Adopted</h2><h3>Rule 160-3-1-.07 Testing Programs</h3><p>(1) Each LEA shall test.</p>"
+        "<h3>Rule 160-4-2-.47 Course Credit</h3><p>(1) An LEA may award credit for proficiency.</p>"
+        "<p>Effective Date: These rules take effect twenty days after filing.</p>"
+    )
+    assert _ids(bill) == ["160-3-1-.07", "160-4-2-.47"]
+    assert bill.provisions[1].text == "(1) An LEA may award credit for proficiency."

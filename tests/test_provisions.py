@@ -542,7 +542,7 @@ def test_a_chapter_quoted_under_an_indiana_section_stays_in_it_but_ohio_sections
     assert indiana.provisions[1].text == "An emergency is declared for this act."
     ohio = _split(
         "Section 1. That sections 3301.0731 and 3301.0732 of the Revised Code be enacted to read as\nfollows:\n\n"
-        "Sec. 3301.0731. As used in sections 3301.0731 to 3301.0732 of the Revised\nCode: (A) \"Mastery\" means "
+        'Sec. 3301.0731. As used in sections 3301.0731 to 3301.0732 of the Revised\nCode: (A) "Mastery" means '
         "progress on demonstrated learning.\n\nSec. 3301.0732. (A) A board may award credit for mastery.\n\n"
         "Section 2. This act takes effect in ninety days.\n"
     )

@@ -296,10 +296,13 @@ def calibrate(matcher: EvidenceMatcher, bills: list[LabelledBill], features: tup
     named = [name for name in PRECEDENT_FEATURES if name in features]
     columns = [features.index(name) for name in named]
     without: dict[frozenset[str], Precedents] = {}
+    rows: dict[tuple[Path, frozenset[str]], list[np.ndarray]] = {}  # the held-out rows serve the final fit too
 
     def values(b: LabelledBill, fold: str | None = None) -> list[np.ndarray]:
         """The bill's pair features, its precedent columns from precedents outside its batch and the fold's."""
         left_out = frozenset({b.batch, fold or b.batch})
+        if (b.path, left_out) in rows:
+            return rows[(b.path, left_out)]
         if left_out not in without:
             without[left_out] = precedents.excluding(sorted(left_out))
         out = []
@@ -309,6 +312,7 @@ def calibrate(matcher: EvidenceMatcher, bills: list[LabelledBill], features: tup
             if named:
                 row[:, columns] = np.stack([found[name] for name in named], axis=1)
             out.append(row)
+        rows[(b.path, left_out)] = out
         return out
 
     gate_targets = {b.path: np.array([bool(label.addresses) for label in b.labels], float) for b in dev}

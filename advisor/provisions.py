@@ -294,6 +294,7 @@ class _Mark:
     kind: str
     number: str
     rest: str  # the rest of the numbered line
+    form: str  # how it is written: its first word ("SECTION", "Sec.", "§"), or "#" for a bare number
 
 
 def _numbered(lines: list[_Line]) -> tuple[list[_Line], list[Provision]] | None:
@@ -344,7 +345,6 @@ def _marks(lines: list[_Line], patterns: tuple[tuple[str, re.Pattern[str]], ...]
     quoted: list[_Mark] = []  # numbered lines inside the law a section quotes
     quoting: str | None = None  # the first word of the bill's own marks, while it quotes law
     named: set[str] = set()  # the section numbers the quoting clause names
-    forms: list[str] = []  # how each of the bill's marks is written ("SECTION", "Sec.", "#" for a bare number)
 
     def close() -> None:
         enacted = [m for m in quoted if m.number in named]
@@ -355,17 +355,16 @@ def _marks(lines: list[_Line], patterns: tuple[tuple[str, re.Pattern[str]], ...]
         for kind, pattern in patterns:
             m = pattern.match(line.text)
             if m:
-                mark, word = _Mark(i, kind, m.group("number"), m.group("rest").strip()), _form(line.text, m)
-                if quoting is None or word == quoting:
+                mark = _Mark(i, kind, m.group("number"), m.group("rest").strip(), _form(line.text, m))
+                if quoting is None or mark.form == quoting:
                     close()
                     quoting = None
                     marks.append(mark)
-                    forms.append(word)
                 else:
                     quoted.append(mark)
                 break
         if marks and quoting is None and _TO_READ.search(line.text):
-            quoting = forms[-1]
+            quoting = marks[-1].form
             named = set(_SECTION_NUMBERS.findall(" ".join(x.text for x in lines[marks[-1].line : i + 1])))
     close()
     return marks

@@ -390,7 +390,8 @@ class _HtmlToMarkdown(HTMLParser):
     """Headings become '#' lines, paragraphs and list items their own lines; scripts vanish."""
 
     BLOCKS = {"p", "div", "section", "article", "br", "tr", "table", "ul", "ol", "blockquote"}
-    SKIP = {"script", "style", "noscript", "template", "head", "nav", "footer"}
+    # Struck-through text (<s>, <strike>, <del>) is what an amending bill deletes from the law: not its text.
+    SKIP = {"script", "style", "noscript", "template", "head", "nav", "footer", "s", "strike", "del"}
     # A page's header or footer written as a plain <div class="pagefoot"> (or role="contentinfo"):
     # site furniture, like <nav> and <footer>, not the document's text.
     FURNITURE = re.compile(

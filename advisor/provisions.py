@@ -28,14 +28,23 @@ TRIED = (
     f"headings, and paragraphs of at least {MIN_PROVISION_WORDS} words"
 )
 
-# A number as bills write them: 4, 4a, 16.001, 22-7-1013, 160-3-1-.07; articles also in Roman numerals.
-_NUMBER = r"\d+[A-Za-z]?(?:[.-]\d+|-\.\d+)*"
+# A number as bills write them: 4, 4a, 16.001, 22-7-1013, 160-3-1-.07, 22.1-253.13:1; articles also in Roman numerals.
+_NUMBER = r"\d+[A-Za-z]?(?:[.:-]\d+|-\.\d+)*"
 # After the number: a period, colon or dash, the end of the line, or a capitalised heading or "(a)".
 # "Section 5 of this act ..." and "Section 22-7-1013, Revised Statutes, is amended" are text, not headings;
 # a period followed by a digit is inside the number: "Section 46010.7 of the Education Code is amended".
 _TAIL = r"(?:\s*[.:](?!\d)\s*|\s+[—–-]\s+|\s*[—–]\s*|\s*$|\s+(?=[A-Z(\"“]))(?P<rest>.*)$"
 # Regulations number their sections as rules: "Rule 1.01 Authority."
-_SECTION = re.compile(rf"^(?:Section|SECTION|Sec\.|SEC\.|Sect\.|Rule|RULE)\s*(?P<number>{_NUMBER}){_TAIL}")
+# Washington marks a section its bill adds: "NEW SECTION. Sec. 4. A new section is added to chapter 28A.320 RCW".
+_SECTION = re.compile(
+    rf"^(?:NEW SECTION\.\s+)?(?:Section|SECTION|Sec\.|SEC\.|Sect\.|Rule|RULE)\s*(?P<number>{_NUMBER}){_TAIL}"
+)
+# Michigan's sections of the bill itself, after the code's sections it amends: "Enacting section 1. This ..."
+_ENACTING = re.compile(r"^(?P<number>(?:Enacting|ENACTING) (?:section|SECTION) \d+)\.\s*(?P<rest>.*)$")
+# Virginia's numbered enactments: "1. That § 22.1-253.13:1 of the Code ... is amended ...", "2. That the Board ..."
+_ENACTMENT = re.compile(r"^(?P<number>\d{1,2})\.\s+(?P<rest>That\s.*)$")
+# A code's section quoted by its full number under the clause that adds it: "22-7-1201. Short title. (1) ..."
+_CODE_SECTION = re.compile(r"^(?P<number>\d{1,3}(?:-\d{1,4}){2,3})\.\s+(?P<rest>[A-Z(].*)$")
 _PARAGRAPH_SIGN = re.compile(rf"^§§?\s*(?P<number>{_NUMBER}){_TAIL}")
 # An administrative code's rule numbers carry their title's letter: "R614-330-3. Credit Through Mastery."
 _CODIFIED_RULE = re.compile(r"^(?:(?:Rule|RULE|§)\s*)?(?P<number>[A-Z]{1,3}\d+(?:-\d+){2,3})\.(?!\d)\s*(?P<rest>.*)$")
@@ -61,22 +70,43 @@ _NUMBERED_HEADING = re.compile(r"^(?P<number>\d{1,3})\s+(?P<rest>[A-Z][^.]{1,100
 _SUB_ITEM = re.compile(r"^(?:[a-z]{1,3}[.)]|\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))\s")
 _LEADER = re.compile(r"\s*\.{4,}\s*")  # "Central Office Operations ..... $21,486,000"
 # Where a document's last provision ends: a signature block, an editor's note, a long rule.
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+# A bill's closing STATEMENT or SUMMARY (New Jersey, Maine) explains it and enacts nothing; "--- END ---" (Washington).
 _TRAILING_MATTER = re.compile(
     r"^(?:in witness whereof|given under my hand|editor'?s notes?\b|history[:.]|source:|key:|date of last change\b|"
-    r"(?:passed and )?adopted (?:this|on|by)\b|approved by the governor\b|.*\bfiscal note\b|[_*=-]{5,}\s*$|"
+    r"(?:passed and )?adopted (?:this|on|by)\b|approved(?: by\b|:|\s+(?:" + _MONTHS + r")\b)|.*\bfiscal note\b|"
+    r"[_*=-]{5,}\s*$|-{2,}\s*end\s*-{2,}\s*$|(?-i:STATEMENT|SUMMARY)\s*$|"
     r"\|?\s*_{5,}|(?:president of the senate|speaker of the house)\b|effective date:)",
     re.IGNORECASE,
 )
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 _LEAD_IN = re.compile(r"^(?:as used in|for (?:the )?purposes? of)\b", re.IGNORECASE)  # a definitions lead-in
 _MODAL = re.compile(r"\b(?:shall|may|must|will|means|is|are|does|do|has|have)\b", re.IGNORECASE)
+_FUNCTION_WORDS = {
+    "a",
+    "an",
+    "the",
+    "of",
+    "in",
+    "to",
+    "and",
+    "or",
+    "for",
+    "by",
+    "with",
+    "on",
+    "at",
+    "from",
+    "as",
+    "that",
+}
 _UNNUMBERED = ("heading", "paragraph")  # kinds found without a number, so a short one may be residue
 # Lines between a bill's number and its name that are not its name: sponsors, referral, enacting boilerplate.
 _NOT_THE_NAME = re.compile(
     r"^(?:(?:introduced|sponsored|offered|requested|prefiled) by|by:|by (?:senators?|representatives?)|"
     r"referred to|(?:a )?bill for an act$|(?:a )?bill$|an act$|prime sponsor|.*\bsession\b|.*\blegislature$|"
     r".*\bgeneral assembly$|\(|(?:co-?)?sponsors?:|(?:introduced|filed|dated|passed)?,?\s*"
-    r"(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d)",
+    r"(?:" + _MONTHS + r")\s+\d)",
     re.IGNORECASE,
 )
 # A bill's or resolution's long title, which describes it and enacts nothing: "AN ACT relating to ...".
@@ -94,11 +124,16 @@ _ADOPTION = re.compile(
     re.IGNORECASE,
 )
 _TABLE_CELLS = re.compile(r"\s*\|\s*")
+_DOTS = re.compile(r"(?:\s*\.){3,}\s*")
 _BRACKETED = re.compile(r"^\[.*\]$")  # "[GREAT SEAL OF THE STATE]": a picture's caption, not a name
 _DOCUMENT_NAME = re.compile(
     r"\b(?:bill|act|resolution|order|rules?|regulations?|memorandum|plan|code|ccr|guidance|ordinance|compact|"
     r"agreement|statutes?|house|senate|assembly)\b",
     re.IGNORECASE,
+)
+# A line that gives the document's number: "H.F. No. 3318", "Legislative Document No. 1733", "703 KAR 5:290.".
+_NUMBERED_NAME = re.compile(
+    r"\bNo\.\s*\d|^\d+\s+[A-Z]{2,5}\s+\d+[:.-]\d",
 )
 _ENTITLED = re.compile(r"^entitled\s+", re.IGNORECASE)
 _SHORT_TITLE_LINE = 6  # a first line this short ("SENATE BILL 77") is joined with the next for the title
@@ -267,6 +302,9 @@ _STRUCTURE = {  # a numbered document's structure, named for its provisions
 # Worded numbers, tried in this order on each line; the first of _UNITS a document has makes its provisions.
 _WORDED = (
     ("section", _SECTION),
+    ("section", _ENACTING),
+    ("section", _ENACTMENT),
+    ("section", _CODE_SECTION),
     ("section", _PARAGRAPH_SIGN),
     ("section", _CODIFIED_RULE),
     ("proviso", _PROVISO),
@@ -282,10 +320,24 @@ _BARE = (
     ("paragraph", _NUMBERED_PARAGRAPH),
     ("section", _NUMBERED_HEADING),
 )
-# A line that introduces an amended or added section's text ("is added to read:", "IS AMENDED TO READ AS
-# FOLLOWS [EFFECTIVE JULY 1, 2027]:"); the numbers in the text it quotes are the law's, not the bill's.
-_TO_READ = re.compile(r"\bto read\b.*:$", re.IGNORECASE)
-_SECTION_NUMBERS = re.compile(r"\d+[A-Za-z]?(?:[.-]\d+)*")
+# A clause that introduces an amended or added section's text ("is added to read:", "IS AMENDED TO READ AS
+# FOLLOWS [EFFECTIVE JULY 1, 2027]:", "is amended by changing Section 27-22 as follows:", "by inserting after
+# section 1Q the following section:-"), possibly wrapped over lines; the numbers in the text it quotes are the
+# law's, not the bill's.
+_TO_READ = re.compile(
+    r"\b(?:to\s+read|as\s+follows|the\s+following\s+(?:new\s+)?(?:sections?|subsections?|subdivisions?|parts?|"
+    r"chapters?|articles?|paragraphs?))\b[^.]*:-?$",
+    re.IGNORECASE,
+)
+_SECTION_NUMBERS = re.compile(r"\d+[A-Za-z]?(?:[.:-]\d+)*")
+# Words before a number that is not a section's: "subdivision 2", "c.202", "part 12", "Laws 2021".
+_NOT_A_SECTION = re.compile(
+    r"\b(?:subdivisions?|subds?\.|subsections?|paragraphs?|clauses?|items?|lines?|pages?|chapters?|c\.|articles?|"
+    r"parts?|titles?|laws|statutes)\s*$",
+    re.IGNORECASE,
+)
+# A code section's full number, which no other section of the bill shares: 22-7-1201, 22.1-206.3, 3301.0731.
+_FULL_NUMBER = re.compile(r"^\d+(?:[.:-]\d+){1,3}$")
 
 
 @dataclass(frozen=True)
@@ -337,43 +389,79 @@ def _numbered(lines: list[_Line]) -> tuple[list[_Line], list[Provision]] | None:
 def _marks(lines: list[_Line], patterns: tuple[tuple[str, re.Pattern[str]], ...]) -> list[_Mark]:
     """The numbered lines. A section that amends or adds law quotes it, numbers and all ("Sec. 4. 16 V.S.A.
     § 945 is added to read:" above "§ 945. CAREER PATHWAYS"; "SECTION 1. IC 20-43-17 IS ADDED ... TO READ AS
-    FOLLOWS:" above "Sec. 1.", "Sec. 2."): after such a line, numbers written otherwise than the bill's own
-    ("§", "Sec." under "SECTION") are the quoted law's, until the bill's next one. Except when the clause
-    enacts two or more sections by name and quotes each ("Section 1. That sections 3301.0731 and 3301.0732
-    be enacted to read as follows:" above "Sec. 3301.0731.", "Sec. 3301.0732."): those are provisions."""
+    FOLLOWS:" above "Sec. 1.", "Sec. 2."): after such a clause, a numbered line is the quoted law's unless it
+    is the bill's next section (written as the bill's own are, or numbered next: Minnesota's "Section 1." is
+    followed by "Sec. 2.", New York's by "§ 2.") and not the section the clause names (New Jersey's "6. Section
+    2 of P.L.2011 ... is amended to read as follows:" above "2. a. The commissioner ..."). The quoted sections
+    are provisions when the clause enacts two or more by name ("Section 1. That sections 3301.0731 and
+    3301.0732 be enacted to read as follows:"), or quotes two or more by their full code numbers (Colorado's
+    "add part 12 to article 7 of title 22 as follows:" above "22-7-1201.", "22-7-1202.")."""
     marks: list[_Mark] = []
     quoted: list[_Mark] = []  # numbered lines inside the law a section quotes
-    quoting: str | None = None  # the first word of the bill's own marks, while it quotes law
+    quoting: str | None = None  # the form of the bill's own marks, while it quotes law
     named: set[str] = set()  # the section numbers the quoting clause names
 
     def close() -> None:
-        enacted = [m for m in quoted if m.number in named]
-        marks.extend(enacted if len(enacted) >= 2 else [])
+        sections = [m for m in quoted if m.kind not in ("group", "article")]
+        enacted = [m for m in sections if m.number in named]
+        if len(enacted) < 2:
+            enacted = [m for m in sections if _FULL_NUMBER.match(m.number)]
+        marks.extend(m for m in quoted if len(enacted) >= 2 and (m in enacted or m.kind == "group"))
         quoted.clear()
+
+    def own(mark: _Mark) -> bool:
+        """Is this numbered line, inside quoted law, the bill's own next one?"""
+        previous = [m for m in marks if m.kind == mark.kind]
+        following = (
+            bool(previous) and previous[-1].number.isdigit() and mark.number == str(int(previous[-1].number) + 1)
+        )
+        continued = any(
+            m.form == mark.form and m.number.isdigit() and int(m.number) + 1 == int(mark.number)
+            for m in quoted
+            if mark.number.isdigit()
+        )
+        if mark.form == quoting:
+            return following or mark.number not in named
+        return following and not continued and mark.number not in named
 
     for i, line in enumerate(lines):
         for kind, pattern in patterns:
             m = pattern.match(line.text)
             if m:
                 mark = _Mark(i, kind, m.group("number"), m.group("rest").strip(), _form(line.text, m))
-                if quoting is None or mark.form == quoting:
+                if quoting is None or own(mark):
                     close()
                     quoting = None
                     marks.append(mark)
                 else:
                     quoted.append(mark)
                 break
-        if marks and quoting is None and _TO_READ.search(line.text):
-            quoting = marks[-1].form
-            named = set(_SECTION_NUMBERS.findall(" ".join(x.text for x in lines[marks[-1].line : i + 1])))
+        if marks and quoting is None and line.text.rstrip().endswith((":", ":-")):
+            clause = " ".join(x.text for x in lines[max(marks[-1].line, i - 2) : i + 1])
+            if _TO_READ.search(clause):
+                quoting = marks[-1].form
+                named = _named_sections(" ".join(x.text for x in lines[marks[-1].line : i + 1]))
     close()
     return marks
 
 
+def _named_sections(clause: str) -> set[str]:
+    """The section numbers an amending clause names: "Section 2 of P.L.2011" names 2, Indiana's "IC 20-43-3-4"
+    names 20-43-3-4 and its "Sec. 4."; "section 120B.024, subdivision 2" names 120B.024, not 2."""
+    named = set()
+    for m in _SECTION_NUMBERS.finditer(clause):
+        if _NOT_A_SECTION.search(clause[: m.start()]):
+            continue
+        named.add(m.group())
+        if "-" in m.group():
+            named.add(m.group().rsplit("-", 1)[1])
+    return named
+
+
 def _form(text: str, match: re.Match[str]) -> str:
     """How a numbered line is written: its first word ("SECTION", "Sec.", "§"), or "#" for a bare number."""
-    word = text.split()[0]
-    return "#" if word.rstrip(".:") == match.group("number") else word
+    words = text.removeprefix("NEW SECTION.").split()
+    return "#" if words[0].rstrip(".:") == match.group("number").split()[0] else words[0]
 
 
 def _bare_marks(lines: list[_Line]) -> list[_Mark]:
@@ -431,7 +519,10 @@ def _heading_and_text(rest: str, body: list[str]) -> tuple[str | None, str]:
     lead_in = rest.endswith(":") and len(rest.split()) > 3  # "The Legislature finds all of the following:"
     # a sentence wrapped onto the next line ("... a vote of" / "two-thirds of all", "... and sections" / "3301.0731,")
     below = body[0].strip() if body else ""
-    wrapped = not rest.endswith((".", ":")) and bool(re.match(r"[a-z]|\d[\d.,-]*\d[,;]?\s", below))
+    # or "... thousand dollars" / "($18,500,000), or so much ...": a parenthesis that is not an "(a)" or "(1)"
+    wrapped = not rest.endswith((".", ":")) and bool(
+        re.match(r"[a-z]|\d[\d.,-]*\d[,;]?\s|\((?!(?:\d{1,3}|[a-z]{1,4}|[A-Z])\)\s)", below)
+    )
     if (
         rest
         and body_text
@@ -466,10 +557,14 @@ def _heading_below(body: list[str]) -> bool:
 
 
 def _is_heading(candidate: str) -> bool:
+    """Short, saying nothing (no "shall", "may", "means"), capitalised, and not cut off mid-phrase ("NEW LAW A new
+    section of law to be codified in the")."""
     candidate = candidate.strip()
+    words = [w for w in candidate.split() if any(c.isalpha() for c in w)]  # "APPROPRIATION - ... - ONE-TIME FUNDING"
     return (
         bool(candidate)
-        and len(candidate.split()) <= 12
+        and 0 < len(words) <= 12
+        and words[-1].lower() not in _FUNCTION_WORDS
         and not _MODAL.search(candidate)
         and candidate[:1].isupper()
         and not re.search(r"[;,]\s*$", candidate)
@@ -585,11 +680,14 @@ def _memo_header(groups: list[list[_Line]]) -> tuple[list[_Line], list[list[_Lin
 def _title(preamble: list[_Line]) -> str | None:
     """The line that names the document with its number ("EXECUTIVE ORDER 2027-04", "1 CCR 301-114"), else
     the first line; a number alone takes the document's name from the next line, a memo its subject."""
-    texts = [_TABLE_CELLS.sub(" ", line.text).strip() for line in preamble]  # "| HOUSE BILL | 1147-FN |"
+    # table cells ("| HOUSE BILL | 1147-FN |") and dot leaders ("HOUSE . . . . No. 4418") are layout
+    texts = [_DOTS.sub(" ", _TABLE_CELLS.sub(" ", line.text)).strip() for line in preamble]
     texts = [t for t in texts if t and not _BRACKETED.match(t)]
     if not texts:
         return None
-    named = next((i for i, t in enumerate(texts[:8]) if re.search(r"\d", t) and _DOCUMENT_NAME.search(t)), 0)
+    named = next((i for i, t in enumerate(texts[:8]) if _NUMBERED_NAME.search(t) and not _NOT_THE_NAME.match(t)), None)
+    if named is None:
+        named = next((i for i, t in enumerate(texts[:8]) if re.search(r"\d", t) and _DOCUMENT_NAME.search(t)), 0)
     title, after = texts[named], texts[named + 1 :]
     subject = next((m.group("subject") for t in after if (m := _MEMO_SUBJECT.match(t))), None)
     if subject and subject not in title:

@@ -567,3 +567,93 @@ def test_georgia_rule_numbers():
     )
     assert _ids(bill) == ["160-3-1-.07", "160-4-2-.47"]
     assert bill.provisions[1].text == "(1) An LEA may award credit for proficiency."
+
+
+def test_a_bill_that_writes_its_first_section_out_in_full_and_the_rest_short():
+    """Minnesota ("Section 1." then "Sec. 2.") and New York ("Section 1." then "§ 2."): the next number is the
+    bill's own section, not law quoted under the first; a quoted section the clause names stays quoted."""
+    minnesota = _split(
+        "Section 1. Minnesota Statutes 2024, section 120B.024, subdivision 2, is amended to read:\n"
+        "Subd. 2. Credit. A district may award credit for demonstrated proficiency.\n\n"
+        "Sec. 2. [120B.0245] EXTENDED LEARNING OPPORTUNITIES.\nSubdivision 1. A district may approve learning.\n\n"
+        "Sec. 3. EFFECTIVE DATE. This act is effective July 1, 2026.\n"
+    )
+    assert _ids(minnesota) == ["1", "2", "3"]
+    new_york = _split(
+        "Section 1. The education law is amended by adding a new section 3012-e\nto read as follows:\n"
+        "§ 3012-e. Teacher residencies. 1. The commissioner shall fund residencies.\n"
+        "§ 2. This act shall take effect immediately.\n"
+    )
+    assert _ids(new_york) == ["1", "2"] and "§ 3012-e." in new_york.provisions[0].text
+    indiana = _split(
+        "SECTION 3. Foundation program. IC 20-43-3-4 is amended to read as follows: \nSec. 4. (a) The foundation "
+        "amount is $7,410.\n\nSECTION 4. Community school grants. (a) The department shall award grants.\n"
+    )
+    assert _ids(indiana) == ["3", "4"] and "Sec. 4. (a) The foundation amount" in indiana.provisions[0].text
+
+
+def test_new_jersey_amended_sections_keep_the_numbers_they_quote_and_the_statement_is_not_text():
+    bill = _split(
+        "1. (New section) The Legislature finds that learning happens everywhere.\n\n"
+        "2. Section 2 of P.L.2011, c.202 (C.18A:7E-3.1) is amended to read as follows:\n"
+        "2. a. The commissioner shall publish a report card.\n\n"
+        "3. This act shall take effect immediately.\n\nSTATEMENT\n\nThis bill establishes innovation zones.\n"
+    )
+    assert _ids(bill) == ["1", "2", "3"] and "2. a. The commissioner" in bill.provisions[1].text
+    assert bill.provisions[2].text == "This act shall take effect immediately."
+
+
+def test_code_sections_quoted_by_full_number_under_a_clause_that_adds_a_part_are_provisions():
+    """Colorado adds a part whose sections carry their full numbers: each is a provision (before, the part was
+    lost as the heading of a group); a clause wrapped over two lines still quotes (Oklahoma)."""
+    colorado = _split(
+        "SECTION 1. In Colorado Revised Statutes, add part 12 to article 7 of title 22 as follows:\n\nPART 12\n"
+        "LEARNER PATHWAYS PROGRAM\n\n22-7-1201. Short title. (1) This part 12 is the Learner Pathways Act.\n\n"
+        "22-7-1202. Definitions. As used in this part 12, a navigator means an adviser.\n\n"
+        "SECTION 2. Safety clause. The general assembly finds that this act is necessary.\n"
+    )
+    assert _ids(colorado) == ["1", "22-7-1201", "22-7-1202", "2"]
+    assert colorado.provisions[2].text.startswith("As used in this part 12")
+    oklahoma = _split(
+        "SECTION 4. AMENDATORY 70 O.S. 2021, Section 1210.545, is amended to\nread as follows:\n\n"
+        "Section 1210.545. A. The State Board of Education shall publish a report card.\n\n"
+        "SECTION 5. NEW LAW A new section of law to be codified in the\nOklahoma Statutes as Section 1210.570 "
+        "reads: A district may award credit.\n"
+    )
+    assert _ids(oklahoma) == ["4", "5"] and oklahoma.provisions[1].heading is None
+
+
+def test_washington_virginia_michigan_and_massachusetts_numbering():
+    washington = _split(
+        "NEW SECTION. Sec. 1. The legislature finds that students learn in many places.\n\n"
+        "Sec. 2. RCW 28A.230.090 and 2021 c 7 s 2 are each amended to read as follows:\n(1) A district shall "
+        "award credit.\n\nNEW SECTION. Sec. 3. This act takes effect September 1, 2026.\n\n--- END ---\n"
+    )
+    assert _ids(washington) == ["1", "2", "3"] and "END" not in washington.provisions[-1].text
+    virginia = _split(
+        "1. That §§ 22.1-79.1 and 22.1-253.13:1 of the Code of Virginia are amended and reenacted as follows:\n\n"
+        "§ 22.1-79.1. Opening of the school year.\nA. Each school board shall set the calendar.\n\n"
+        "§ 22.1-253.13:1. Standard 1.\nD. Local school boards shall implement plans.\n\n"
+        "2. That the Board of Education shall establish a pilot program of performance assessments.\n"
+    )
+    assert _ids(virginia) == ["1", "22.1-79.1", "22.1-253.13:1", "2"]
+    michigan = _split(
+        "Sec. 1278b. (1) A school district may award credit for mastery.\n\n"
+        "Enacting section 1. Sections 1240c and 1280h take effect July 1, 2027.\n"
+    )
+    assert _ids(michigan) == ["1278b", "Enacting section 1"]
+    massachusetts = _split(
+        "SECTION 1. Chapter 69 of the General Laws is hereby amended by inserting after section 1Q the following "
+        "section:-\n\nSection 1R. (a) The board shall establish a competency-based diploma.\n\n"
+        "SECTION 2. This act shall take effect on July 1, 2026.\n"
+    )
+    assert _ids(massachusetts) == ["1", "2"] and "Section 1R." in massachusetts.provisions[0].text
+
+
+def test_struck_text_in_an_html_bill_is_deleted_law_not_text():
+    bill = _split(
+        "<p><b>Sec. 1.</b> A unit shall <s>require 4 years of English</s><u>award credit for proficiency</u>.</p>"
+        "<p><b>Sec. 2.</b> This act takes effect July 1, 2026.</p><h2>SUMMARY</h2><p>This bill changes credit.</p>"
+    )
+    assert "English" not in bill.provisions[0].text and "award credit for proficiency" in bill.provisions[0].text
+    assert "SUMMARY" not in bill.provisions[1].text

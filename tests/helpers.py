@@ -1,4 +1,5 @@
-"""What several test modules share: the real `advisor` command in a subprocess, and a small corpus."""
+"""What several test modules share: the real `advisor` command in a subprocess, a small corpus, and a crosswalk
+matcher that scores each bill once."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 from advisor.config import PROJECT_ROOT
+from advisor.crosswalk import EvidenceMatcher
 
 # Three short documents of the real corpus: an index of them builds in seconds, for tests that
 # rebuild, corrupt or kill indexes many times.
@@ -51,3 +53,21 @@ def make_small_corpus(target: Path) -> Path:
             manifest = _without_entry(manifest, doc.id)
     (target / MANIFEST_NAME).write_text(manifest, encoding="utf-8")
     return target
+
+
+class RememberingMatcher(EvidenceMatcher):
+    """Scores each bill once for the whole module: the evaluation and calibrate score the same provisions."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self._scored: dict = {}
+
+    def score_all(self, provisions, features=None):
+        key = (
+            tuple((p.heading, p.text) for p in provisions),
+            tuple(features or self.calibration.features),
+            frozenset(self.precedents.batches),  # a dev bill is scored without its own batch's precedents
+        )
+        if key not in self._scored:
+            self._scored[key] = super().score_all(provisions, features)
+        return self._scored[key]

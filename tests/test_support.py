@@ -110,9 +110,7 @@ def test_agreement_with_hand_labels(judge, index):
 
 
 def test_prompts_are_files_loaded_by_name():
-    text = render(
-        "answer", passages="[1] (x)\n<<<\nbody\n>>>", question="What about {braces} and $money?", coverage=""
-    )
+    text = render("answer", passages="[1] (x)\n<<<\nbody\n>>>", question="What about {braces} and $money?", coverage="")
     assert "Question: What about {braces} and $money?" in text and "[1] (x)" in text
     assert "sources don't cover this" in render("system")
     with pytest.raises(KeyError):

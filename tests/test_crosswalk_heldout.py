@@ -1,0 +1,29 @@
+"""The crosswalk's floor on the held-out bills, which were never used to fit or tune the matcher.
+
+A file of its own so that the two test workers share the crosswalk's scoring: the dev floor and the
+calibration check are tests/test_crosswalk_floors.py. Floors are the measured figures rounded down to two
+decimals (README, "Check a bill").
+"""
+
+from __future__ import annotations
+
+import pytest
+from helpers import RememberingMatcher
+
+from advisor.crosswalk import policy_key
+from advisor.crosswalk_eval import evaluate, load_bills
+
+HELDOUT_FLOOR = (0.89, 0.95, 0.81, 0.72, 0.76)  # top-1, outside accuracy, policy precision, recall, F1
+
+
+@pytest.fixture(scope="module")
+def heldout(index, answerer):
+    matcher = RememberingMatcher(index, answerer.retriever)
+    return [b for b in load_bills(policies={policy_key(p) for p in matcher.policies}) if b.split == "heldout"], matcher
+
+
+def test_crosswalk_heldout_floor(heldout):
+    bills, matcher = heldout
+    s = evaluate(matcher, bills).scores["heldout"]
+    figures = (s.top1, s.outside_accuracy, s.precision, s.recall, s.f1)
+    assert all(got >= floor for got, floor in zip(figures, HELDOUT_FLOOR)), s

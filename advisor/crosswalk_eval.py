@@ -15,7 +15,9 @@ the topic model and the gate) on the dev bills, keeps their in-framework provisi
 (a batch: one writer's documents); it prints the cross-validated and the nested figures, and with
 ``--write`` writes the ``Calibration`` to advisor/crosswalk_calibration.json and the precedents to
 advisor/crosswalk_precedents.npz, which the matcher loads.
-``python -m advisor.crosswalk_eval`` prints the figures per split and the failure table.
+``python -m advisor.crosswalk_eval`` prints the figures per split and the failure table;
+``python -m advisor.crosswalk_eval agreement`` scores the second labelling (SECOND_LABELS) against the
+labels with the same metrics, as if it were a matcher: the agreement between two labellers.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ from advisor.store import write_atomically
 
 BILLS = PROJECT_ROOT / "evals" / "bills"
 LABELS = BILLS / "labels.jsonl"
+# Held-out provisions labelled a second time, by labellers who saw neither the first labels nor the matcher:
+# how far two careful people agree is the ceiling the matcher's figures are read against.
+SECOND_LABELS = BILLS / "second-labels.jsonl"
 SPLITS = ("dev", "heldout")
 MAX_BILL_CHARS = 2_000_000
 
@@ -218,6 +223,24 @@ def evaluate(matcher: EvidenceMatcher, bills: list[LabelledBill]) -> CrosswalkRu
     per_split = Counter(split for split, _ in batches)  # held-out batches; one batch needs no breakdown
     shown = {f"{split}, {batch}": t.scores() for (split, batch), t in sorted(batches.items()) if per_split[split] > 1}
     return CrosswalkRun(scores, failures, shown)
+
+
+def agreement(bills: list[LabelledBill], path: Path = SECOND_LABELS) -> CrosswalkRun:
+    """The second labelling scored against the labels, overall and per batch, on the provisions it covers (its
+    order of "addresses" stands for a matcher's strongest-first order)."""
+    second: dict[tuple[str, str], list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        second[(row["bill"], row["provision"])] = list(row["addresses"])
+    total, batches = _Tally(), {}
+    for label in (label for item in bills for label in item.labels):
+        predicted = second.pop((label.bill, label.provision), None)
+        if predicted is not None:
+            total.add(label, predicted)
+            batches.setdefault(f"{label.split}, {label.batch}", _Tally()).add(label, predicted)
+    if second:
+        raise ValueError(f"{path}: {len(second)} lines name no labelled provision, e.g. {next(iter(second))}")
+    return CrosswalkRun({"heldout": total.scores()}, [], {name: t.scores() for name, t in sorted(batches.items())})
 
 
 # ------------------------------------------------------------------------------ calibration
@@ -444,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     from advisor.session import Session
 
     parser = argparse.ArgumentParser(prog="python -m advisor.crosswalk_eval", description=__doc__.split("\n\n")[0])
-    parser.add_argument("action", nargs="?", choices=["evaluate", "calibrate"], default="evaluate")
+    parser.add_argument("action", nargs="?", choices=["evaluate", "calibrate", "agreement"], default="evaluate")
     parser.add_argument("--split", choices=["dev", "heldout", "all"], default="dev")
     parser.add_argument("--write", action="store_true", help="calibrate: write the fitted calibration for the matcher")
     parser.add_argument(
@@ -456,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.without_precedents and args.write:
         parser.error("--without-precedents is an ablation; it is never written")
     quiet_offline_environment()
+    if args.action == "agreement":  # labels against labels: no index, no model
+        print("\n".join(table(agreement(load_bills()))))
+        return 0
     session = Session(Settings.from_env(), backend="extractive")
     matcher = EvidenceMatcher(session.index, session.answerer.retriever)
     bills = load_bills(policies={policy_key(p) for p in matcher.policies})

@@ -7,11 +7,13 @@ decimals (README, "Check a bill").
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from helpers import RememberingMatcher
 
 from advisor.crosswalk import policy_key
-from advisor.crosswalk_eval import evaluate, load_bills
+from advisor.crosswalk_eval import SECOND_LABELS, agreement, evaluate, load_bills
 
 HELDOUT_FLOOR = (0.89, 0.95, 0.81, 0.72, 0.76)  # top-1, outside accuracy, policy precision, recall, F1
 
@@ -27,3 +29,13 @@ def test_crosswalk_heldout_floor(heldout):
     s = evaluate(matcher, bills).scores["heldout"]
     figures = (s.top1, s.outside_accuracy, s.precision, s.recall, s.f1)
     assert all(got >= floor for got, floor in zip(figures, HELDOUT_FLOOR)), s
+
+
+def test_the_second_labelling_covers_held_out_provisions_with_the_frameworks_keys(heldout):
+    """`python -m advisor.crosswalk_eval agreement` (README, "Check a bill"): every line names a labelled
+    held-out provision and only the framework's policies."""
+    bills, matcher = heldout
+    rows = [json.loads(line) for line in SECOND_LABELS.read_text(encoding="utf-8").splitlines()]
+    assert {k for row in rows for k in row["addresses"] + row["related"]} <= set(matcher.keys)
+    scores = agreement(bills).scores["heldout"]
+    assert scores.provisions == len(rows) >= 300 and scores.bills >= 24

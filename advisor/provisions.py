@@ -135,6 +135,7 @@ _DOCUMENT_NAME = re.compile(
 _NUMBERED_NAME = re.compile(
     r"\bNo\.\s*\d|^\d+\s+[A-Z]{2,5}\s+\d+[:.-]\d",
 )
+_SPONSOR = re.compile(r"^(?:(?:introduced|sponsored|offered|requested|prefiled)\s+)?by\b", re.IGNORECASE)
 _ENTITLED = re.compile(r"^entitled\s+", re.IGNORECASE)
 _SHORT_TITLE_LINE = 6  # a first line this short ("SENATE BILL 77") is joined with the next for the title
 # A memorandum's header fields ("TO: Superintendents", "RE: Credit flexibility") head the document, not a provision.
@@ -685,7 +686,7 @@ def _title(preamble: list[_Line]) -> str | None:
     texts = [t for t in texts if t and not _BRACKETED.match(t)]
     if not texts:
         return None
-    named = next((i for i, t in enumerate(texts[:8]) if _NUMBERED_NAME.search(t) and not _NOT_THE_NAME.match(t)), None)
+    named = next((i for i, t in enumerate(texts[:8]) if _NUMBERED_NAME.search(t) and not _SPONSOR.match(t)), None)
     if named is None:
         named = next((i for i, t in enumerate(texts[:8]) if re.search(r"\d", t) and _DOCUMENT_NAME.search(t)), 0)
     title, after = texts[named], texts[named + 1 :]

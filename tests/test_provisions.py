@@ -657,3 +657,19 @@ def test_struck_text_in_an_html_bill_is_deleted_law_not_text():
     )
     assert "English" not in bill.provisions[0].text and "award credit for proficiency" in bill.provisions[0].text
     assert "SUMMARY" not in bill.provisions[1].text
+
+
+def test_a_title_from_the_line_that_gives_the_documents_number():
+    rule = _split(
+        "EDUCATION AND LABOR CABINET\nKentucky Board of Education\n\n703 KAR 5:290. Locally designed assessment "
+        "pilot.\n\nRELATES TO: KRS 158.6453\nNECESSITY, FUNCTION, AND CONFORMITY: KRS 160.107 authorizes the "
+        "board.\n\nSection 1. Definitions. (1) A pilot means a district in the program.\n"
+    )
+    assert rule.title == "703 KAR 5:290. Locally designed assessment pilot."
+    bill = _split(
+        "H.F. No. 3318, as introduced - 94th Legislative Session (2025-2026)\n\nA bill for an act\nrelating to "
+        "education; amending Minnesota Statutes 2024, section 120B.024.\n\n"
+        "Section 1. Minnesota Statutes 2024, section 120B.024, subdivision 1, is amended to read:\n"
+        "Subd. 1. A district may award credit.\n"
+    )
+    assert bill.title.startswith("H.F. No. 3318")

@@ -82,24 +82,8 @@ _TRAILING_MATTER = re.compile(
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 _LEAD_IN = re.compile(r"^(?:as used in|for (?:the )?purposes? of)\b", re.IGNORECASE)  # a definitions lead-in
 _MODAL = re.compile(r"\b(?:shall|may|must|will|means|is|are|does|do|has|have)\b", re.IGNORECASE)
-_FUNCTION_WORDS = {
-    "a",
-    "an",
-    "the",
-    "of",
-    "in",
-    "to",
-    "and",
-    "or",
-    "for",
-    "by",
-    "with",
-    "on",
-    "at",
-    "from",
-    "as",
-    "that",
-}
+# A heading does not end on one of these: "NEW LAW A new section of law to be codified in the" is a cut sentence.
+_FUNCTION_WORDS = frozenset("a an the of in to and or for by with on at from as that".split())
 _UNNUMBERED = ("heading", "paragraph")  # kinds found without a number, so a short one may be residue
 # Lines between a bill's number and its name that are not its name: sponsors, referral, enacting boilerplate.
 _NOT_THE_NAME = re.compile(

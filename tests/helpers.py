@@ -71,3 +71,9 @@ class RememberingMatcher(EvidenceMatcher):
         if key not in self._scored:
             self._scored[key] = super().score_all(provisions, features)
         return self._scored[key]
+
+
+def assert_floor(scores, floor: tuple[float, ...]) -> None:
+    """The crosswalk's figures (top-1, outside accuracy, policy precision, recall, F1) at or above a floor."""
+    figures = (scores.top1, scores.outside_accuracy, scores.precision, scores.recall, scores.f1)
+    assert all(got >= bound for got, bound in zip(figures, floor)), scores

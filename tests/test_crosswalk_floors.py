@@ -30,7 +30,7 @@ from advisor.crosswalk_eval import Label, LabelledBill, calibrate, evaluate, loa
 from advisor.precedents import Precedents
 from advisor.provisions import Provision, bill_from_text
 
-DEV_FLOOR = (0.85, 0.96, 0.81, 0.72, 0.76)  # top-1, outside accuracy, policy precision, recall, F1
+DEV_FLOOR = (0.82, 0.99, 0.84, 0.70, 0.76)  # top-1, outside accuracy, policy precision, recall, F1
 
 
 @pytest.fixture(scope="module")

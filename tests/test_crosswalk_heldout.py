@@ -15,7 +15,7 @@ from helpers import RememberingMatcher, assert_floor
 from advisor.crosswalk import policy_key
 from advisor.crosswalk_eval import SECOND_LABELS, agreement, evaluate, load_bills
 
-HELDOUT_FLOOR = (0.89, 0.95, 0.81, 0.72, 0.76)  # top-1, outside accuracy, policy precision, recall, F1
+HELDOUT_FLOOR = (0.87, 0.98, 0.84, 0.70, 0.77)  # top-1, outside accuracy, policy precision, recall, F1
 
 
 @pytest.fixture(scope="module")

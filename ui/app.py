@@ -659,9 +659,7 @@ class App:
             # One queue for both, so the outline shown is the one asked for last (a document picked and
             # words typed at once could otherwise finish in either order).
             doc.change(self.outline, [doc, search], outline, api_name="outline", concurrency_id="outline")
-            search.change(
-                self.outline, [doc, search], outline, api_visibility="private", concurrency_id="outline"
-            )
+            search.change(self.outline, [doc, search], outline, api_visibility="private", concurrency_id="outline")
             scope.input(self.set_scope, [scope, tab], [markdown, download, note], api_visibility="private")
             download.click(self.nothing_to_download, download, None, api_visibility="private")
             notes_download.click(self.no_notes_yet, notes_download, None, api_visibility="private")

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from advisor.intent import role_refusal
-from advisor.lexicon import STOPWORDS, stem, words
+from advisor.lexicon import STOPWORDS, content_terms, stem, words
 from advisor.topics import named_topics
 from advisor.vocabulary import Vocabulary, normalise
 
@@ -244,6 +244,26 @@ class Evidence:
 
 Encode = Callable[[list[str]], np.ndarray]  # texts → L2-normalised rows
 NearestSentence = Callable[[np.ndarray], float]  # a vector → the best cosine with any corpus sentence
+
+
+KEYWORD_TERMS = (2, 4)  # a search-box query ("seat time", "report cards") has this many content words
+
+
+def keyword_terms(question: str) -> frozenset[str]:
+    """The stemmed content words of a search-box query ("seat time" → seat, time), without framing or
+    generic words; empty for a question with more (or fewer) than KEYWORD_TERMS of them.
+
+    MiniLM places a two-word query poorly: "seat time" is 0.34 from the one sentence in the sources that
+    says "not seat time", under the refusal threshold, while the same words in a question pass. A
+    sentence that names every one of a short query's words is about it, whatever the cosine says."""
+    terms = frozenset(stem(w) for w in words(question) if w not in STOPWORDS | SCAFFOLD | GENERIC)
+    low, high = KEYWORD_TERMS
+    return terms if low <= len(terms) <= high else frozenset()
+
+
+def names_every_term(terms: frozenset[str], sentence: str) -> bool:
+    """The sentence uses every one of the query's ``keyword_terms`` (never true of an empty set)."""
+    return bool(terms) and terms <= content_terms(sentence)
 
 
 def refuse_request(question: str) -> Coverage | None:

@@ -24,7 +24,16 @@ import numpy as np
 
 from advisor.answer import GAP, MODES, REFUSAL, Answer, Sentence, join_items
 from advisor.config import Settings
-from advisor.coverage import NOT_COVERED, PARTIAL, Coverage, Evidence, assess, refuse_request
+from advisor.coverage import (
+    NOT_COVERED,
+    PARTIAL,
+    Coverage,
+    Evidence,
+    assess,
+    keyword_terms,
+    names_every_term,
+    refuse_request,
+)
 from advisor.embeddings import shared_encoder
 from advisor.index import Index
 from advisor.intent import Shape, shape_of
@@ -89,16 +98,25 @@ class Gatekeeper:
         return Gate(hits, self.score(question, hits), coverage, shape, given=True)
 
     def score(self, question: str, hits: list[Hit]) -> Scored:
-        """Each hit with its sentences and their cosine similarity to the question."""
+        """Each hit with its sentences and their cosine similarity to the question; for a search-box query
+        ("seat time"), a sentence that names every one of its words counts as at least as close as the
+        refusal threshold (``coverage.keyword_terms`` says why)."""
         vectors = self.index.sentence_vectors([h.passage.id for h in hits])
         q = shared_encoder().encode_query(question)
+        terms = keyword_terms(question)
         out = []
         for hit in hits:
             sentences, matrix = vectors.get(hit.passage.id, ([], None))
             if matrix is None:  # not in the index (a caller's own passage): embed it now
                 sentences = hit.passage.sentences
                 matrix = shared_encoder().encode(sentences) if sentences else None
-            out.append((hit, sentences, matrix @ q if matrix is not None else np.zeros(0)))
+            similarity = matrix @ q if matrix is not None else np.zeros(0)
+            if terms:
+                named = np.array([names_every_term(terms, s) for s in sentences], dtype=bool)
+                # in float64: the threshold in float32 rounds down below itself
+                floor = np.maximum(similarity.astype(np.float64), self.settings.refusal_threshold)
+                similarity = np.where(named, floor, similarity)
+            out.append((hit, sentences, similarity))
         return out
 
     @cached_property

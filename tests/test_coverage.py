@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.coverage import ANSWERED, NOT_COVERED, PARTIAL, Coverage, Evidence, assess, refuse_request
+from advisor.coverage import (
+    ANSWERED,
+    NOT_COVERED,
+    PARTIAL,
+    Coverage,
+    Evidence,
+    assess,
+    keyword_terms,
+    names_every_term,
+    refuse_request,
+)
 from advisor.intent import INJECTION, LEGISLATION_SPLIT, LIST, OUT_OF_ROLE, shape_of
 from advisor.topics import TOPICS
 from advisor.vocabulary import Vocabulary, vocabulary_of
@@ -98,6 +108,29 @@ def test_plain_questions_are_answered(answerer):
         "Does the framework say anything about teacher pay?",  # "compensation" is in the corpus
     ):
         assert decide(answerer, question).outcome == ANSWERED, question
+
+
+def test_a_keyword_query_counts_a_sentence_that_names_all_its_words():
+    assert keyword_terms("seat time") == {"seat", "time"}
+    assert keyword_terms("What is seat time?") == {"seat", "time"}  # framing words are not terms
+    assert keyword_terms("school report card data") == {"card", "data"}  # nor generic ones ("report" frames)
+    assert keyword_terms("vouchers") == frozenset()  # one word says too little to vouch for a sentence
+    assert keyword_terms("Can a state award credit based on mastery instead of seat time?") == frozenset()
+    sentence = "Credit for learning is based on demonstrated proficiency, not seat time."
+    assert names_every_term(keyword_terms("seat time"), sentence)
+    assert not names_every_term(keyword_terms("seat time waivers"), sentence)
+    assert not names_every_term(frozenset(), sentence)
+
+
+def test_a_search_box_query_the_sources_name_is_answered_and_cited(answerer):
+    """A search-box query: "seat time" is 0.34 from its one sentence by MiniLM, under the threshold; its
+    words decide instead. Words the sources never use together are still refused."""
+    answer = answerer.answer("seat time")
+    assert answer.coverage.outcome == ANSWERED and not answer.refused
+    quoted = [s for s in answer.sentences() if "not seat time" in s.text]
+    assert quoted and all(s.citations for s in quoted)
+    for query in ("seat time waivers", "bus seat belts", "teacher strikes"):
+        assert answerer.answer(query).refused, query
 
 
 def test_a_topic_is_covered_once_a_document_names_it(answerer, index):

@@ -12,7 +12,8 @@ Evidence, in order:
 
 1. the request itself (``intent.role_refusal``): injections and out-of-role requests;
 2. relevance: the best cosine similarity between the question and a retrieved sentence
-   (``ADVISOR_REFUSAL_THRESHOLD``); below it nothing in the sources is close;
+   (``ADVISOR_REFUSAL_THRESHOLD``); below it nothing in the sources is close. A search-box query
+   ("seat time") also counts a sentence that names all its words (``keyword_terms``);
 3. the question's specifics: each named entity (a state, a program, an acronym) must exist in
    the corpus and, when it is rare there, appear in a relevant retrieved sentence; a request for
    a figure (an amount, a count, a year, a percentage) needs a relevant sentence that states one;

@@ -24,19 +24,22 @@ from advisor.evaluate import (
 from advisor.metrics import answer_defects
 from advisor.support import OverlapJudge
 
-RETRIEVAL_FLOORS = {"dev": (0.58, 0.86, 0.69, 0.70), "heldout": (0.62, 0.90, 0.73, 0.73)}  # hit@1 hit@5 MRR nDCG
+RETRIEVAL_FLOORS = {"dev": (0.61, 0.87, 0.71, 0.72), "heldout": (0.64, 0.91, 0.74, 0.75)}  # hit@1 hit@5 MRR nDCG
 # Citation recall, precision and groundedness are the support judge's verdicts on verbatim quotes: near
 # 1.0 by construction (measured dev 0.987 / 0.987 / 0.964, held-out 0.986 / 0.986 / 0.960), so they bound
 # the judge more than the answerer. What catches a grounding regression of the extractive answers is the
 # defect count (a quote not verbatim in its one cited passage, a marked label...), held at zero over every
 # answer in test_coverage_floors, with a negative control in test_the_defect_count_catches_a_corrupted_answer.
+# The 27 keyword queries ("seat time", "teacher tenure protections"; q319-q345) moved the refusal floors: on
+# the 318 earlier questions every figure is as before (README, "Evaluation"); with them, held-out not-covered
+# refused 0.870 -> 0.778 and outcome 0.837 -> 0.814 (absent topics typed as keywords are often answered).
 ANSWER_FLOORS = {  # max refused (answerable), citation recall, precision, groundedness, key-phrase coverage
-    "dev": (0.02, 0.98, 0.98, 0.96, 0.57),
-    "heldout": (0.07, 0.98, 0.98, 0.95, 0.53),
+    "dev": (0.03, 0.98, 0.98, 0.96, 0.60),
+    "heldout": (0.08, 0.98, 0.98, 0.96, 0.56),
 }
 COVERAGE_FLOORS = {  # max uncovered answered, max answerable not answered, partial named, not-covered refused, outcome
-    "dev": (0.07, 0.02, 0.61, 0.98, 0.93),
-    "heldout": (0.27, 0.07, 0.26, 0.86, 0.83),
+    "dev": (0.07, 0.03, 0.61, 0.96, 0.93),
+    "heldout": (0.27, 0.08, 0.26, 0.77, 0.81),
 }
 CONVERSATION_FLOORS = {  # turn kind, follow-up hit@5, commands on the last answer's sources, outcome
     "dev": (0.95, 0.87, 1.0, 0.91),

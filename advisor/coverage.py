@@ -488,12 +488,13 @@ def _fact_phrase(question: str, label: str) -> str:
     if m and label in ("amount", "year", "percentage"):
         words_ = [w for w in re.findall(r"[\w-]+", m.group(1).lower()) if w not in STOPWORDS and w not in SCAFFOLD]
         words_ = words_[next((i for i, w in enumerate(words_) if len(w) > 1), 0) :]
-        if words_:
-            return " ".join(words_)
+        if words_:  # "the percentage", not "The sources don't cover percentage."
+            return "the " + " ".join(words_)
     if label == "amount":
         money = re.search(rf"\b((?:[\w-]+\s+){{0,2}}{_MONEY})\b", question, re.I)
         if money:
-            return "the size of " + " ".join(w for w in money.group(1).lower().split() if w not in STOPWORDS)
+            kept = [w for w in money.group(1).lower().split() if w not in STOPWORDS and w not in ("much", "many")]
+            return "the amount of " + " ".join(kept)  # "How much money…": not "the size of much money"
     if label == "frequency":
         after = re.split(r"\bhow\s+(?:often|frequently)\b", question, maxsplit=1, flags=re.I)[-1]
         subject = [

@@ -92,6 +92,8 @@ def test_a_state_the_corpus_never_names_makes_an_answer_partial(answerer):
 def test_a_figure_the_sources_never_give_is_missing(answerer):
     coverage = decide(answerer, "What per-pupil amount should the state funding formula give each student?")
     assert coverage.outcome == PARTIAL and any("per-pupil" in m for m in coverage.missing)
+    share = decide(answerer, "What percentage of funding should follow students?")
+    assert share.missing == ("the percentage",)  # read as "The sources don't cover the percentage."
     counted = decide(answerer, "How many policy conditions does the framework have?")
     assert counted.outcome == ANSWERED  # "eight policy conditions" is in the framework
 

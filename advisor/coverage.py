@@ -247,7 +247,7 @@ Encode = Callable[[list[str]], np.ndarray]  # texts → L2-normalised rows
 NearestSentence = Callable[[np.ndarray], float]  # a vector → the best cosine with any corpus sentence
 
 
-KEYWORD_TERMS = (2, 4)  # a search-box query ("seat time", "report cards") has this many content words
+KEYWORD_TERMS = (2, 4)  # a search-box query ("seat time", "teacher pipeline diversity") has this many content words
 
 
 def keyword_terms(question: str) -> frozenset[str]:

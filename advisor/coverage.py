@@ -247,6 +247,7 @@ Encode = Callable[[list[str]], np.ndarray]  # texts → L2-normalised rows
 NearestSentence = Callable[[np.ndarray], float]  # a vector → the best cosine with any corpus sentence
 
 
+_NOT_TERMS = STOPWORDS | SCAFFOLD | GENERIC  # once, not per word of every question
 KEYWORD_TERMS = (2, 4)  # a search-box query ("seat time", "teacher pipeline diversity") has this many content words
 
 
@@ -257,7 +258,7 @@ def keyword_terms(question: str) -> frozenset[str]:
     MiniLM places a two-word query poorly: "seat time" is 0.34 from the one sentence in the sources that
     says "not seat time", under the refusal threshold, while the same words in a question pass. A
     sentence that names every one of a short query's words is about it, whatever the cosine says."""
-    terms = frozenset(stem(w) for w in words(question) if w not in STOPWORDS | SCAFFOLD | GENERIC)
+    terms = frozenset(stem(w) for w in words(question) if w not in _NOT_TERMS)
     low, high = KEYWORD_TERMS
     return terms if low <= len(terms) <= high else frozenset()
 
